@@ -1,0 +1,115 @@
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Serverless.Jobs;
+using Serverless.Orchestration;
+using Serverless.Storage;
+
+namespace Serverless.Api;
+
+/// <summary>Settings both hosts read from host.json's "serverless" section.</summary>
+public sealed record JobEngineOptions(int ShardsPerOrchestration = JobEngineOptions.DefaultShardsPerOrchestration)
+{
+    public const int DefaultShardsPerOrchestration = 500;
+}
+
+public enum CancelOutcome
+{
+    NotFound,
+    AlreadyFinished,
+    Canceling,
+}
+
+/// <summary>
+/// What a user can do with jobs, on any <see cref="DurableTaskClient"/>: the Functions binding in Azure, the
+/// engine shim locally. The HTTP API and the command line both go through here.
+/// </summary>
+public sealed class JobService
+{
+    public const string CancelReason = "Canceled by user.";
+    private readonly DurableTaskClient _client;
+    private readonly IBlobStore _blobs;
+    private readonly JobSpecParser _parser;
+    private readonly JobEngineOptions _options;
+
+    public JobService(DurableTaskClient client, IBlobStore blobs, JobSpecParser parser, JobEngineOptions options)
+    {
+        _client = client;
+        _blobs = blobs;
+        _parser = parser;
+        _options = options;
+    }
+
+    /// <summary>Parses and validates the spec; starts the job only when it has no errors.</summary>
+    public async Task<string?> SubmitAsync(string json, ValidationErrors errors, CancellationToken cancellationToken = default)
+    {
+        var spec = _parser.Parse(json, errors);
+        return spec is null ? null : await StartAsync(spec, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<string> StartAsync(JobSpec spec, CancellationToken cancellationToken = default)
+    {
+        var jobId = Guid.NewGuid().ToString("N");
+        await _client.ScheduleNewOrchestrationInstanceAsync(
+            nameof(JobOrchestrator),
+            new JobInput(spec, _options.ShardsPerOrchestration),
+            new StartOrchestrationOptions(jobId),
+            cancellationToken).ConfigureAwait(false);
+        return jobId;
+    }
+
+    /// <summary>The job's status, or null when no job has that id (sub-orchestrations are not jobs).</summary>
+    public async Task<JobStatusView?> GetAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        var metadata = await _client.GetInstanceAsync(jobId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
+        return metadata is null || !IsJob(metadata) ? null : JobStatusView.From(metadata);
+    }
+
+    /// <summary>One page of jobs created since <paramref name="createdFrom"/>, newest first within the page.</summary>
+    public async Task<JobPage> ListAsync(int pageSize, string? continuationToken, DateTimeOffset createdFrom, CancellationToken cancellationToken = default)
+    {
+        var query = new OrchestrationQuery { PageSize = pageSize, FetchInputsAndOutputs = true, CreatedFrom = createdFrom };
+        await foreach (var page in _client.GetAllInstancesAsync(query).AsPages(continuationToken, pageSize).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            var jobs = page.Values.Where(IsJob).Select(JobStatusView.From).OrderByDescending(j => j.CreatedTime).ToList();
+            return new JobPage(jobs, page.ContinuationToken);
+        }
+
+        return new JobPage([], null);
+    }
+
+    /// <summary>Terminates the job and every range orchestration it started.</summary>
+    public async Task<CancelOutcome> CancelAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        var job = await GetAsync(jobId, cancellationToken).ConfigureAwait(false);
+        if (job is null)
+        {
+            return CancelOutcome.NotFound;
+        }
+
+        if (job.IsFinished)
+        {
+            return CancelOutcome.AlreadyFinished;
+        }
+
+        await _client.TerminateInstanceAsync(jobId, CancelReason, cancellationToken).ConfigureAwait(false);
+        var children = new OrchestrationQuery
+        {
+            InstanceIdPrefix = jobId + ":",
+            Statuses = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending],
+        };
+        await foreach (var child in _client.GetAllInstancesAsync(children).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            await _client.TerminateInstanceAsync(child.InstanceId, CancelReason, cancellationToken).ConfigureAwait(false);
+        }
+
+        return CancelOutcome.Canceling;
+    }
+
+    public Task<BinaryData?> ReadResultAsync(string jobId, CancellationToken cancellationToken = default) =>
+        _blobs.ReadAsync(JobBlobLayout.Result(jobId), cancellationToken);
+
+    private static bool IsJob(OrchestrationMetadata metadata) =>
+        string.Equals(metadata.Name, nameof(JobOrchestrator), StringComparison.Ordinal);
+}
+
+public sealed record JobPage(IReadOnlyList<JobStatusView> Jobs, string? ContinuationToken);

@@ -1,0 +1,125 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Serverless.Jobs;
+
+namespace Serverless.Api;
+
+/// <summary>
+/// The HTTP API, written once against ASP.NET Core's <see cref="HttpRequest"/> and <see cref="IResult"/> so
+/// the Functions app and the local host serve identical responses. Errors are RFC 7807 problem+json.
+/// </summary>
+public static class JobsApi
+{
+    public const string Route = "jobs";
+    public const int MaxPageSize = 1000;
+    public const int DefaultPageSize = 50;
+    public const int DefaultListDays = 7;
+
+    public static async Task<IResult> SubmitAsync(HttpRequest request, JobService jobs)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(jobs);
+        using var reader = new StreamReader(request.Body);
+        var body = await reader.ReadToEndAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
+        var errors = new ValidationErrors();
+        var jobId = await jobs.SubmitAsync(body, errors, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        if (jobId is null)
+        {
+            return Results.ValidationProblem(errors.ToDictionary(), detail: errors.ToString(), title: "The job spec is invalid.");
+        }
+
+        var links = JobLinks.For(request, jobId);
+        return Results.Accepted(links.StatusQueryGetUri, links);
+    }
+
+    public static async Task<IResult> GetStatusAsync(HttpRequest request, JobService jobs, string id)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(jobs);
+        var job = await jobs.GetAsync(id, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return job is null ? NotFound(id) : Results.Json(job, JobJson.Options);
+    }
+
+    public static async Task<IResult> ListAsync(HttpRequest request, JobService jobs, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(jobs);
+        ArgumentNullException.ThrowIfNull(time);
+        var errors = new ValidationErrors();
+        var pageSize = QueryInt(request, "pageSize", 1, MaxPageSize, DefaultPageSize, errors);
+        var days = QueryInt(request, "days", 1, 3650, DefaultListDays, errors);
+        if (!errors.IsEmpty)
+        {
+            return Results.ValidationProblem(errors.ToDictionary(), detail: errors.ToString(), title: "The query is invalid.");
+        }
+
+        var continuationToken = request.Query["continuationToken"].ToString();
+        var page = await jobs.ListAsync(pageSize, string.IsNullOrEmpty(continuationToken) ? null : continuationToken, time.GetUtcNow().AddDays(-days), request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return Results.Json(page, JobJson.Options);
+    }
+
+    public static async Task<IResult> CancelAsync(HttpRequest request, JobService jobs, string id)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(jobs);
+        return await jobs.CancelAsync(id, request.HttpContext.RequestAborted).ConfigureAwait(false) switch
+        {
+            CancelOutcome.NotFound => NotFound(id),
+            CancelOutcome.AlreadyFinished => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The job has already finished.", detail: $"Job '{id}' is no longer running, so there is nothing to cancel."),
+            _ => Results.Accepted(JobLinks.For(request, id).StatusQueryGetUri, JobLinks.For(request, id)),
+        };
+    }
+
+    public static async Task<IResult> GetResultAsync(HttpRequest request, JobService jobs, string id)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(jobs);
+        var job = await jobs.GetAsync(id, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        if (job is null)
+        {
+            return NotFound(id);
+        }
+
+        if (job.Output?.Blobs.Result is null)
+        {
+            var reason = job.Error is null ? string.Empty : $" ({job.Error})";
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The job has no result.", detail: $"Job '{id}' is {job.Phase}{reason}; a result exists once it completes.");
+        }
+
+        var content = await jobs.ReadResultAsync(id, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return content is null
+            ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "The result blob is missing.", detail: $"'{job.Output.Blobs.Result}' does not exist.")
+            : Results.Bytes(content.ToMemory(), "application/json");
+    }
+
+    private static IResult NotFound(string id) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Job not found.", detail: $"No job has the id '{id}'.");
+
+    private static int QueryInt(HttpRequest request, string name, int min, int max, int defaultValue, ValidationErrors errors)
+    {
+        var text = request.Query[name].ToString();
+        if (string.IsNullOrEmpty(text))
+        {
+            return defaultValue;
+        }
+
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        errors.Add(name, $"must be an integer from {min} to {max}.");
+        return defaultValue;
+    }
+}
+
+/// <summary>The 202 body: where to follow, cancel and fetch the job (Durable's statusQueryGetUri naming).</summary>
+public sealed record JobLinks(string Id, string StatusQueryGetUri, string CancelPostUri, string ResultGetUri)
+{
+    public static JobLinks For(HttpRequest request, string jobId)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var status = $"{request.Scheme}://{request.Host}{request.PathBase}/api/{JobsApi.Route}/{Uri.EscapeDataString(jobId)}";
+        return new JobLinks(jobId, status, status + "/cancel", status + "/result");
+    }
+}

@@ -1,0 +1,87 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Serverless.Jobs;
+
+/// <summary>JSON settings for everything a user reads: API bodies, manifest, result.</summary>
+public static class JobJson
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static BinaryData Serialize<T>(T value) => BinaryData.FromObjectAsJson(value, Options);
+
+    public static T Deserialize<T>(BinaryData data) =>
+        data.ToObjectFromJson<T>(Options) ?? throw new InvalidDataException($"Expected a {typeof(T).Name}, found null.");
+}
+
+public enum ShardStatus
+{
+    Succeeded,
+    Failed,
+}
+
+public enum JobResultStatus
+{
+    Completed,
+    CompletedWithFailures,
+    Failed,
+}
+
+/// <summary>One shard's line in the manifest.</summary>
+public sealed record ShardRecord(
+    int Index,
+    ShardStatus Status,
+    string? Blob,
+    long? Size,
+    int Attempts,
+    double? DurationMs,
+    string? Error);
+
+/// <summary><c>results/{jobId}/manifest.json</c>: every shard exactly once, in index order.</summary>
+public sealed record JobManifest(
+    string JobId,
+    string Workload,
+    JobResultStatus Status,
+    int TotalShards,
+    int SucceededShards,
+    int FailedShards,
+    double ToleratedFailurePercent,
+    string? ResultBlob,
+    DateTimeOffset WrittenAt,
+    IReadOnlyList<ShardRecord> Shards);
+
+/// <summary><c>results/{jobId}/result.json</c>: the workload's result with the counts it rests on.</summary>
+public sealed record JobResultDocument(
+    string JobId,
+    string Workload,
+    JobResultStatus Status,
+    int TotalShards,
+    int SucceededShards,
+    int FailedShards,
+    JsonElement Result);
+
+/// <summary><c>results/{jobId}/shards/{index}.json</c>: one shard's partial result.</summary>
+public sealed record ShardOutput(int Index, int Attempt, JsonElement Partial);
+
+/// <summary>The job's blobs, as paths that start with the container.</summary>
+public sealed record JobBlobs(string? Result, string Manifest, string Shards);
+
+/// <summary>The orchestration's (small) output: counts, a result summary and where the blobs are.</summary>
+public sealed record JobOutcome(
+    string JobId,
+    string Workload,
+    JobResultStatus Status,
+    int TotalShards,
+    int SucceededShards,
+    int FailedShards,
+    IReadOnlyList<int> FailedShardIndexes,
+    JsonElement? Result,
+    JobBlobs Blobs,
+    string? Error);
+
+/// <summary>The orchestration's custom status while it runs.</summary>
+public sealed record JobProgress(string Phase, int TotalShards, int CompletedShards, int FailedShards);

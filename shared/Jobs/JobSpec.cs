@@ -1,0 +1,40 @@
+using System.Text.Json;
+
+namespace Serverless.Jobs;
+
+/// <summary>What a user submits: which workload, its parameters and how to fan it out.</summary>
+public sealed record JobSpec(
+    string Workload,
+    IReadOnlyDictionary<string, JsonElement> Parameters,
+    int Shards,
+    int MaxParallelism,
+    RetrySpec Retry,
+    double ToleratedFailurePercent,
+    long Seed);
+
+/// <summary>How a failing shard is retried: exponential backoff between attempts.</summary>
+public sealed record RetrySpec(
+    int MaxAttempts,
+    double FirstRetryIntervalSeconds,
+    double BackoffCoefficient,
+    double MaxRetryIntervalSeconds)
+{
+    public static RetrySpec Default { get; } = new(3, 1, 2, 60);
+
+    /// <summary>The wait before attempt <paramref name="nextAttempt"/> (2 or later).</summary>
+    public TimeSpan DelayBefore(int nextAttempt)
+    {
+        var seconds = FirstRetryIntervalSeconds * Math.Pow(BackoffCoefficient, nextAttempt - 2);
+        return TimeSpan.FromSeconds(Math.Min(seconds, MaxRetryIntervalSeconds));
+    }
+}
+
+/// <summary>The bounds a spec is validated against, in one place.</summary>
+public static class JobLimits
+{
+    public const int MaxShards = 100_000;
+    public const int MaxParallelism = 1_000;
+    public const int DefaultMaxParallelism = 100;
+    public const int MaxAttempts = 10;
+    public const double MaxRetryIntervalSeconds = 3_600;
+}

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Serverless.Workloads;
+
+namespace Serverless.Jobs;
+
+/// <summary>Turns a submitted JSON document into a <see cref="JobSpec"/>, or into errors that name every bad field.</summary>
+public sealed class JobSpecParser
+{
+    private readonly WorkloadCatalog _workloads;
+
+    public JobSpecParser(WorkloadCatalog workloads)
+    {
+        _workloads = workloads;
+    }
+
+    public JobSpec? Parse(string json, ValidationErrors errors)
+    {
+        JsonElement root;
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            root = document.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            errors.Add("$", $"is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}): {ex.Message}");
+            return null;
+        }
+
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("$", "must be a JSON object with at least 'workload' and 'shards'.");
+            return null;
+        }
+
+        return Read(JsonFieldReader.Properties(root), errors);
+    }
+
+    public JobSpec? Read(IReadOnlyDictionary<string, JsonElement> fields, ValidationErrors errors)
+    {
+        var reader = new JsonFieldReader(fields, string.Empty, errors);
+        var workloadName = reader.GetString("workload", required: true);
+        var shards = reader.GetInt32("shards", 1, JobLimits.MaxShards, defaultValue: null);
+        var maxParallelism = reader.GetInt32("maxParallelism", 1, JobLimits.MaxParallelism, Math.Min(Math.Max(shards, 1), JobLimits.DefaultMaxParallelism));
+        var tolerated = reader.GetDouble("toleratedFailurePercent", 0, 100, defaultValue: 0);
+        var seed = reader.GetInt64("seed", long.MinValue, long.MaxValue, defaultValue: 0);
+        var retry = ReadRetry(reader);
+        var parameters = reader.GetObject("parameters");
+        var parametersValid = parameters is not null || !reader.Has("parameters");
+        parameters ??= new Dictionary<string, JsonElement>();
+        reader.RejectUnknown();
+
+        IWorkload? workload = null;
+        if (workloadName is not null && !_workloads.TryGet(workloadName, out workload))
+        {
+            errors.Add("workload", $"'{workloadName}' is not a known workload (known: {string.Join(", ", _workloads.Names)}).");
+        }
+
+        if (workload is not null && parametersValid && shards > 0)
+        {
+            workload.Validate(parameters, shards, errors);
+        }
+
+        return errors.IsEmpty
+            ? new JobSpec(workloadName!, parameters, shards, maxParallelism, retry, tolerated, seed)
+            : null;
+    }
+
+    private static RetrySpec ReadRetry(JsonFieldReader parent)
+    {
+        var fields = parent.GetObject("retry");
+        if (fields is null)
+        {
+            return RetrySpec.Default;
+        }
+
+        var defaults = RetrySpec.Default;
+        var reader = new JsonFieldReader(fields, parent.Path("retry."), parent.Errors);
+        var maxAttempts = reader.GetInt32("maxAttempts", 1, JobLimits.MaxAttempts, defaults.MaxAttempts);
+        var first = reader.GetDouble("firstRetryIntervalSeconds", 0, JobLimits.MaxRetryIntervalSeconds, defaults.FirstRetryIntervalSeconds);
+        var coefficient = reader.GetDouble("backoffCoefficient", 1, 10, defaults.BackoffCoefficient);
+        var max = reader.GetDouble("maxRetryIntervalSeconds", first, JobLimits.MaxRetryIntervalSeconds, Math.Max(first, defaults.MaxRetryIntervalSeconds));
+        reader.RejectUnknown();
+        return new RetrySpec(maxAttempts, first, coefficient, max);
+    }
+}

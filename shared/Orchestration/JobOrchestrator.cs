@@ -1,0 +1,66 @@
+using System.Globalization;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
+using Serverless.Jobs;
+using Serverless.Orchestration.Activities;
+
+namespace Serverless.Orchestration;
+
+/// <summary>
+/// One job: fan the shards out (bounded, retried), reduce their partials into the result, write the manifest.
+/// Deterministic: every effect is an activity, every wait a durable task; the instance id is the job id.
+/// </summary>
+public sealed partial class JobOrchestrator : TaskOrchestrator<JobInput, JobOutcome>
+{
+    public override async Task<JobOutcome> RunAsync(TaskOrchestrationContext context, JobInput input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(input);
+        var logger = context.CreateReplaySafeLogger<JobOrchestrator>();
+        var spec = input.Spec;
+        var jobId = context.InstanceId;
+        LogStarted(logger, jobId, spec.Workload, spec.Shards, spec.MaxParallelism);
+
+        context.SetCustomStatus(new JobProgress("Running", spec.Shards, 0, 0));
+        var root = await ShardRanges.RunAsync(
+            context,
+            new RangeInput(jobId, spec, 0, spec.Shards, spec.MaxParallelism, input.ShardsPerOrchestration),
+            (succeeded, failed) => context.SetCustomStatus(new JobProgress("Running", spec.Shards, succeeded + failed, failed))).ConfigureAwait(true);
+
+        context.SetCustomStatus(new JobProgress("Reducing", spec.Shards, spec.Shards, root.Failed));
+        var outcome = await context.CallActivityAsync<JobOutcome>(nameof(FinishJobActivity), new FinishJobInput(jobId, spec, root)).ConfigureAwait(true);
+        context.SetCustomStatus(new JobProgress(outcome.Status.ToString(), spec.Shards, spec.Shards, outcome.FailedShards));
+        LogFinished(logger, jobId, outcome.Status, outcome.SucceededShards, outcome.FailedShards);
+
+        if (outcome.Status == JobResultStatus.Failed)
+        {
+            throw new JobFailedException(string.Create(CultureInfo.InvariantCulture, $"{outcome.Error} Manifest: {outcome.Blobs.Manifest}"));
+        }
+
+        return outcome;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Workload} over {Shards} shards, at most {Parallelism} at once.")]
+    private static partial void LogStarted(ILogger logger, string jobId, string workload, int shards, int parallelism);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Status}, {Succeeded} shards succeeded, {Failed} failed.")]
+    private static partial void LogFinished(ILogger logger, string jobId, JobResultStatus status, int succeeded, int failed);
+}
+
+/// <summary>Fails the orchestration (runtime status Failed) with a reason the status API shows.</summary>
+public sealed class JobFailedException : Exception
+{
+    public JobFailedException()
+    {
+    }
+
+    public JobFailedException(string message)
+        : base(message)
+    {
+    }
+
+    public JobFailedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,33 @@
+using System.Text.Json;
+using Serverless.Jobs;
+using Serverless.Workloads;
+
+namespace Serverless.Orchestration;
+
+/// <summary>The job orchestration's input: the spec, and how many shards one orchestration may run itself.</summary>
+public sealed record JobInput(JobSpec Spec, int ShardsPerOrchestration);
+
+/// <summary>Shards [Start, End) of a job, run by one orchestration with at most Parallelism in flight.</summary>
+public sealed record RangeInput(string JobId, JobSpec Spec, int Start, int End, int Parallelism, int ShardsPerOrchestration)
+{
+    public int Count => End - Start;
+}
+
+/// <summary>What a finished range reports upward: counts and the blob holding its records and partial.</summary>
+public sealed record RangeSummary(int Start, int End, int Succeeded, int Failed, string Blob);
+
+public sealed record ShardInput(string JobId, string Workload, IReadOnlyDictionary<string, JsonElement> Parameters, ShardPosition Position);
+
+public sealed record ShardResult(string Blob, long Size, double DurationMs);
+
+public sealed record ReduceShardsInput(string JobId, string Workload, int Start, int End, IReadOnlyList<ShardRecord> Shards);
+
+public sealed record MergeRangesInput(string JobId, string Workload, int Start, int End, IReadOnlyList<RangeSummary> Children);
+
+public sealed record FinishJobInput(string JobId, JobSpec Spec, RangeSummary Root);
+
+/// <summary>
+/// <c>results/{jobId}/ranges/{start}-{end}.json</c>: the shard records of a range and the combination of its
+/// succeeded partials (null when none succeeded). Ranges merge upward until one covers the whole job.
+/// </summary>
+public sealed record RangeRecord(int Start, int End, JsonElement? Partial, IReadOnlyList<ShardRecord> Shards);

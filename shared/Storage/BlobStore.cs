@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+
+namespace Serverless.Storage;
+
+/// <summary><see cref="IBlobStore"/> on Azure Blob Storage (or Azurite).</summary>
+public sealed class BlobStore : IBlobStore
+{
+    private readonly BlobServiceClient _service;
+    private readonly ConcurrentDictionary<string, Lazy<Task<BlobContainerClient>>> _containers = new(StringComparer.Ordinal);
+
+    public BlobStore(BlobServiceClient service)
+    {
+        _service = service;
+    }
+
+    public async Task<long> WriteAsync(string path, BinaryData content, CancellationToken cancellationToken = default)
+    {
+        var blob = await GetBlobAsync(path).ConfigureAwait(false);
+        var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypeOf(path) } };
+        await blob.UploadAsync(content, options, cancellationToken).ConfigureAwait(false);
+        return content.ToMemory().Length;
+    }
+
+    public async Task<BinaryData?> ReadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var blob = await GetBlobAsync(path).ConfigureAwait(false);
+        try
+        {
+            var response = await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            return response.Value.Content;
+        }
+        catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.BlobNotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Splits "container/name" and creates the container once, however many callers race for it.</summary>
+    private async Task<BlobClient> GetBlobAsync(string path)
+    {
+        var slash = path.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash == path.Length - 1)
+        {
+            throw new ArgumentException($"Blob path '{path}' must look like 'container/name'.", nameof(path));
+        }
+
+        var containerName = path[..slash];
+        var container = await _containers.GetOrAdd(containerName, name => new Lazy<Task<BlobContainerClient>>(() => CreateContainerAsync(name))).Value.ConfigureAwait(false);
+        return container.GetBlobClient(path[(slash + 1)..]);
+    }
+
+    private async Task<BlobContainerClient> CreateContainerAsync(string name)
+    {
+        var container = _service.GetBlobContainerClient(name);
+        await container.CreateIfNotExistsAsync().ConfigureAwait(false);
+        return container;
+    }
+
+    private static string ContentTypeOf(string path) =>
+        path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? "application/json" : "application/octet-stream";
+}

@@ -1,0 +1,30 @@
+using System.Text.Json;
+using Serverless.Jobs;
+
+namespace Serverless.Workloads;
+
+/// <summary>
+/// A computation the engine can fan out. Shard outputs ("partials") are JSON so the engine can store, combine
+/// and finish them without knowing their type; <see cref="Workload{TParameters,TShard,TPartial,TResult}"/>
+/// gives implementations typed methods instead.
+/// </summary>
+public interface IWorkload
+{
+    /// <summary>The name a job spec uses, e.g. "montecarlo-pi".</summary>
+    string Name { get; }
+
+    /// <summary>Checks the parameters for a job of <paramref name="shards"/> shards; errors name each bad field.</summary>
+    void Validate(IReadOnlyDictionary<string, JsonElement> parameters, int shards, ValidationErrors errors);
+
+    /// <summary>Computes one shard and returns its partial result.</summary>
+    ValueTask<JsonElement> RunShardAsync(ShardPosition position, IReadOnlyDictionary<string, JsonElement> parameters, CancellationToken cancellationToken);
+
+    /// <summary>Combines two partials; must be associative so reduction can be hierarchical.</summary>
+    JsonElement Combine(JsonElement left, JsonElement right);
+
+    /// <summary>Turns the combination of every succeeded shard's partial into the job's result.</summary>
+    JsonElement Finish(JsonElement combined, IReadOnlyDictionary<string, JsonElement> parameters);
+}
+
+/// <summary>Which shard of how many, with the job's seed and the attempt being made.</summary>
+public sealed record ShardPosition(int Index, int Count, long Seed, int Attempt = 1);

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Serverless.Jobs;
+
+namespace Serverless.Workloads;
+
+/// <summary>
+/// Typed base for workloads: read parameters, plan one shard deterministically, run it, combine partials,
+/// finish. Adding a workload means deriving from this class and registering it in <see cref="WorkloadCatalog"/>.
+/// </summary>
+public abstract class Workload<TParameters, TShard, TPartial, TResult> : IWorkload
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public abstract string Name { get; }
+
+    /// <summary>Reads and validates parameters; bad fields go to <see cref="JsonFieldReader.Errors"/>.</summary>
+    public abstract TParameters ReadParameters(JsonFieldReader reader, int shards);
+
+    /// <summary>The work of one shard: a pure function of the parameters and the position.</summary>
+    public abstract TShard Plan(TParameters parameters, ShardPosition position);
+
+    public abstract ValueTask<TPartial> RunAsync(TShard shard, CancellationToken cancellationToken);
+
+    public abstract TPartial Combine(TPartial left, TPartial right);
+
+    public abstract TResult Finish(TPartial combined, TParameters parameters);
+
+    public void Validate(IReadOnlyDictionary<string, JsonElement> parameters, int shards, ValidationErrors errors)
+    {
+        var reader = new JsonFieldReader(parameters, "parameters.", errors);
+        ReadParameters(reader, shards);
+        reader.RejectUnknown();
+    }
+
+    public async ValueTask<JsonElement> RunShardAsync(ShardPosition position, IReadOnlyDictionary<string, JsonElement> parameters, CancellationToken cancellationToken)
+    {
+        var shard = Plan(Read(parameters, position.Count), position);
+        return ToJson(await RunAsync(shard, cancellationToken).ConfigureAwait(false));
+    }
+
+    public JsonElement Combine(JsonElement left, JsonElement right) =>
+        ToJson(Combine(FromJson<TPartial>(left), FromJson<TPartial>(right)));
+
+    public JsonElement Finish(JsonElement combined, IReadOnlyDictionary<string, JsonElement> parameters) =>
+        ToJson(Finish(FromJson<TPartial>(combined), Read(parameters, shards: 1)));
+
+    /// <summary>Reads parameters that were validated when the job was submitted.</summary>
+    protected TParameters Read(IReadOnlyDictionary<string, JsonElement> parameters, int shards)
+    {
+        var errors = new ValidationErrors();
+        var result = ReadParameters(new JsonFieldReader(parameters, "parameters.", errors), shards);
+        return errors.IsEmpty ? result : throw new ArgumentException($"Invalid {Name} parameters: {errors}");
+    }
+
+    private static JsonElement ToJson<T>(T value) => JsonSerializer.SerializeToElement(value, Json);
+
+    private static T FromJson<T>(JsonElement value) =>
+        value.Deserialize<T>(Json) ?? throw new InvalidDataException($"Partial is not a {typeof(T).Name}.");
+}
