@@ -1,0 +1,20 @@
+using Microsoft.Extensions.Logging;
+using Serverless.Local.Configuration;
+using Serverless.Workloads;
+
+namespace Serverless.Local.Commands;
+
+/// <summary>What every command needs: the app's settings, its workloads and a logger factory.</summary>
+public static class CliContext
+{
+    public static LocalHostOptions Options(LogLevel level, bool runWorker, string? httpUrl = null)
+    {
+        var settings = LocalSettings.Load(LocalSettings.FindAppRoot(Directory.GetCurrentDirectory()));
+        var loggerFactory = LoggerFactory.Create(builder => builder
+            .AddSimpleConsole(o => o.SingleLine = true)
+            .SetMinimumLevel(level)
+            .AddFilter("DurableTask", LogLevel.Warning)
+            .AddFilter("Azure", LogLevel.Warning));
+        return new LocalHostOptions(settings, new WorkloadCatalog(WorkloadCatalog.BuiltIn), loggerFactory) { RunWorker = runWorker, HttpUrl = httpUrl };
+    }
+}

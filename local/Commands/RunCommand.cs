@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Serverless.Api;
+using Serverless.Jobs;
+using Spectre.Console;
+
+namespace Serverless.Local.Commands;
+
+/// <summary><c>run</c>: starts a job on an in-process worker, shows its progress, prints the result and its blobs.</summary>
+public static class RunCommand
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static async Task<int> RunAsync(LocalHostOptions options, JsonObject spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(spec);
+        await using var host = await LocalHost.StartAsync(options).ConfigureAwait(false);
+        var jobs = host.Engine.Jobs;
+        var errors = new ValidationErrors();
+        var jobId = await jobs.SubmitAsync(spec.ToJsonString(), errors, cancellationToken).ConfigureAwait(false);
+        if (jobId is null)
+        {
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[red]Invalid job spec:[/] {errors}");
+            return 2;
+        }
+
+        AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Job [bold]{jobId}[/] started: {spec["workload"]} over {spec["shards"]} shards.");
+        JobStatusView status;
+        try
+        {
+            status = await FollowAsync(jobs, jobId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await jobs.CancelAsync(jobId, CancellationToken.None).ConfigureAwait(false);
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[yellow]Canceled job {jobId}.[/]");
+            return 130;
+        }
+
+        Print(host, status);
+        return status.Phase is nameof(JobResultStatus.Completed) or nameof(JobResultStatus.CompletedWithFailures) ? 0 : 1;
+    }
+
+    /// <summary>Turns <c>k=v</c> pairs into JSON values: numbers and booleans as such, anything else as a string.</summary>
+    public static JsonObject Parameters(IEnumerable<string> pairs)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        var parameters = new JsonObject();
+        foreach (var pair in pairs)
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new ArgumentException($"--param '{pair}' must look like name=value.");
+            }
+
+            var value = pair[(equals + 1)..];
+            JsonNode? node;
+            try
+            {
+                node = JsonNode.Parse(value);
+            }
+            catch (JsonException)
+            {
+                node = JsonValue.Create(value);
+            }
+
+            parameters[pair[..equals]] = node;
+        }
+
+        return parameters;
+    }
+
+    private static async Task<JobStatusView> FollowAsync(JobService jobs, string jobId, CancellationToken cancellationToken)
+    {
+        JobStatusView? status = null;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .StartAsync(async progress =>
+            {
+                var bar = progress.AddTask("Pending");
+                while (true)
+                {
+                    status = await jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false);
+                    if (status?.CustomStatus is { } counts)
+                    {
+                        bar.MaxValue = Math.Max(1, counts.TotalShards);
+                        bar.Value = counts.CompletedShards;
+                        bar.Description = counts.FailedShards > 0 ? $"{status.Phase} ({counts.FailedShards} failed)" : status.Phase;
+                    }
+
+                    if (status?.IsFinished == true)
+                    {
+                        bar.Value = bar.MaxValue;
+                        return;
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
+                }
+            }).ConfigureAwait(false);
+        return status!;
+    }
+
+    private static void Print(LocalHost host, JobStatusView status)
+    {
+        var color = status.Phase == nameof(JobResultStatus.Completed) ? "green" : status.Phase == nameof(JobResultStatus.CompletedWithFailures) ? "yellow" : "red";
+        AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[{color}]{status.Phase}[/] job {status.InstanceId}");
+        if (status.Error is not null)
+        {
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[{color}]{status.Error}[/]");
+        }
+
+        if (status.Output?.Result is { } result)
+        {
+            AnsiConsole.WriteLine(JsonSerializer.Serialize(result, Indented));
+        }
+
+        if (status.Blobs.Result is not null)
+        {
+            Console.WriteLine($"Result blob:   {host.BlobUrl(status.Blobs.Result)}");
+        }
+
+        Console.WriteLine($"Manifest blob: {host.BlobUrl(status.Blobs.Manifest)}");
+        Console.WriteLine($"Shard blobs:   {host.BlobUrl(status.Blobs.Shards)}");
+    }
+}

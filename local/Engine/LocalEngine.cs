@@ -1,0 +1,125 @@
+using Azure.Storage.Blobs;
+using DurableTask.AzureStorage;
+using DurableTask.Core;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Converters;
+using Microsoft.DurableTask.Worker;
+using Microsoft.DurableTask.Worker.Shims;
+using Microsoft.Extensions.Logging;
+using Serverless.Api;
+using Serverless.Jobs;
+using Serverless.Local.Configuration;
+using Serverless.Orchestration;
+using Serverless.Orchestration.Activities;
+using Serverless.Storage;
+using Serverless.Workloads;
+
+namespace Serverless.Local.Engine;
+
+/// <summary>
+/// The stand-in for the Functions host's durable runtime: the Durable Task engine with the Azure Storage
+/// provider (the Durable Functions default) running the shared orchestrator and activity classes unchanged,
+/// through the SDK's shims. Several processes with the same task hub share its work.
+/// </summary>
+public sealed class LocalEngine : IAsyncDisposable
+{
+    private readonly TaskHubWorker? _worker;
+
+    private LocalEngine(DurableTaskClient client, JobService jobs, IBlobStore blobs, TaskHubWorker? worker)
+    {
+        Client = client;
+        Jobs = jobs;
+        Blobs = blobs;
+        _worker = worker;
+    }
+
+    public DurableTaskClient Client { get; }
+
+    public JobService Jobs { get; }
+
+    public IBlobStore Blobs { get; }
+
+    /// <summary>Connects to the task hub, creating it if needed; with <paramref name="runWorker"/> also processes its work.</summary>
+    public static async Task<LocalEngine> StartAsync(LocalSettings settings, string connectionString, WorkloadCatalog workloads, ILoggerFactory loggerFactory, bool runWorker)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        var service = new AzureStorageOrchestrationService(ToServiceSettings(settings.Durable, connectionString, loggerFactory));
+        await service.CreateIfNotExistsAsync().ConfigureAwait(false);
+
+        var blobs = new BlobStore(new BlobServiceClient(connectionString));
+        var client = new ShimDurableTaskClient(settings.Durable.HubName, service, JsonDataConverter.Default);
+        var jobs = new JobService(client, blobs, new JobSpecParser(workloads), settings.Engine);
+
+        TaskHubWorker? worker = null;
+        if (runWorker)
+        {
+            worker = new TaskHubWorker(service, loggerFactory);
+            Register(worker, new DurableTaskShimFactory(new DurableTaskWorkerOptions(), loggerFactory), workloads, blobs);
+            await worker.StartAsync().ConfigureAwait(false);
+        }
+
+        return new LocalEngine(client, jobs, blobs, worker);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_worker is not null)
+        {
+            await _worker.StopAsync(isForced: true).ConfigureAwait(false);
+            _worker.Dispose();
+        }
+
+        await Client.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The same names the Functions app's [Function] wrappers use, so both hosts share one task hub format.</summary>
+    private static void Register(TaskHubWorker worker, DurableTaskShimFactory shims, WorkloadCatalog workloads, IBlobStore blobs)
+    {
+        var reducer = new RangeReducer(workloads, blobs);
+        worker.AddTaskOrchestrations(
+            Orchestration(shims, nameof(JobOrchestrator), () => new JobOrchestrator()),
+            Orchestration(shims, nameof(ShardRangeOrchestrator), () => new ShardRangeOrchestrator()));
+        worker.AddTaskActivities(
+            Activity(shims, nameof(RunShardActivity), new RunShardActivity(workloads, blobs)),
+            Activity(shims, nameof(ReduceShardsActivity), new ReduceShardsActivity(reducer)),
+            Activity(shims, nameof(MergeRangesActivity), new MergeRangesActivity(reducer)),
+            Activity(shims, nameof(FinishJobActivity), new FinishJobActivity(workloads, blobs, reducer, TimeProvider.System)));
+    }
+
+    private static FactoryCreator<TaskOrchestration> Orchestration(DurableTaskShimFactory shims, string name, Func<ITaskOrchestrator> create) =>
+        new(name, () => shims.CreateOrchestration(new TaskName(name), create()));
+
+    private static FactoryCreator<DurableTask.Core.TaskActivity> Activity(DurableTaskShimFactory shims, string name, ITaskActivity activity) =>
+        new(name, () => shims.CreateActivity(new TaskName(name), activity));
+
+    private static AzureStorageOrchestrationServiceSettings ToServiceSettings(DurableSettings durable, string connectionString, ILoggerFactory loggerFactory) => new()
+    {
+        StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
+        TaskHubName = durable.HubName,
+        PartitionCount = durable.PartitionCount,
+        MaxConcurrentTaskActivityWorkItems = durable.MaxConcurrentActivityFunctions,
+        MaxConcurrentTaskOrchestrationWorkItems = durable.MaxConcurrentOrchestratorFunctions,
+        ExtendedSessionsEnabled = durable.ExtendedSessionsEnabled,
+        MaxQueuePollingInterval = durable.MaxQueuePollingInterval,
+        ControlQueueBatchSize = durable.ControlQueueBatchSize,
+        WorkerId = $"{Environment.MachineName}-{Environment.ProcessId}",
+        LoggerFactory = loggerFactory,
+    };
+
+    /// <summary>A fresh orchestration object per execution (the shims keep per-run state).</summary>
+    private sealed class FactoryCreator<T> : ObjectCreator<T>
+    {
+        private readonly Func<T> _create;
+
+        public FactoryCreator(string name, Func<T> create)
+        {
+            Name = name;
+            Version = string.Empty;
+            _create = create;
+        }
+
+        public override T Create() => _create();
+    }
+}

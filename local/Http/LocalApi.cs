@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Serverless.Api;
+
+namespace Serverless.Local.Http;
+
+/// <summary>
+/// Serves the same routes as the Functions app (<c>/api/jobs...</c>) through the shared <see cref="JobsApi"/>.
+/// Like <c>func start</c>, it does not ask for function keys locally.
+/// </summary>
+public static class LocalApi
+{
+    public static async Task<WebApplication> StartAsync(string url, JobService jobs, ILoggerFactory loggerFactory)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(url);
+        builder.Services.AddSingleton(loggerFactory);
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+
+        var api = app.MapGroup($"/api/{JobsApi.Route}");
+        api.MapPost(string.Empty, (HttpRequest request) => JobsApi.SubmitAsync(request, jobs));
+        api.MapGet(string.Empty, (HttpRequest request) => JobsApi.ListAsync(request, jobs, TimeProvider.System));
+        api.MapGet("{id}", (HttpRequest request, string id) => JobsApi.GetStatusAsync(request, jobs, id));
+        api.MapPost("{id}/cancel", (HttpRequest request, string id) => JobsApi.CancelAsync(request, jobs, id));
+        api.MapGet("{id}/result", (HttpRequest request, string id) => JobsApi.GetResultAsync(request, jobs, id));
+        app.MapGet("/api/health", () => Results.Ok(new { status = "Healthy" }));
+
+        await app.StartAsync().ConfigureAwait(false);
+        return app;
+    }
+
+    /// <summary>The address actually bound (port 0 in the URL picks a free one).</summary>
+    public static Uri BoundAddress(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        return new Uri(addresses.First());
+    }
+}

@@ -1,0 +1,111 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+using Serverless.Local.Configuration;
+using Serverless.Local.Engine;
+using Serverless.Local.Http;
+using Serverless.Local.Storage;
+using Serverless.Workloads;
+
+namespace Serverless.Local;
+
+/// <summary>What to start: the worker (processes jobs) and/or the HTTP API, against which settings.</summary>
+public sealed record LocalHostOptions(LocalSettings Settings, WorkloadCatalog Workloads, ILoggerFactory LoggerFactory)
+{
+    public bool RunWorker { get; init; } = true;
+
+    /// <summary>e.g. http://127.0.0.1:7071; null serves no HTTP.</summary>
+    public string? HttpUrl { get; init; }
+}
+
+/// <summary>
+/// The local host: storage (Azurite, started here when no connection is configured), the durable engine,
+/// and the HTTP API, disposed in reverse order.
+/// </summary>
+public sealed class LocalHost : IAsyncDisposable
+{
+    private readonly AzuriteProcess? _azurite;
+    private readonly WebApplication? _web;
+
+    private LocalHost(string connectionString, AzuriteProcess? azurite, LocalEngine engine, WebApplication? web)
+    {
+        ConnectionString = connectionString;
+        _azurite = azurite;
+        Engine = engine;
+        _web = web;
+        BaseAddress = web is null ? null : LocalApi.BoundAddress(web);
+    }
+
+    public string ConnectionString { get; }
+
+    public LocalEngine Engine { get; }
+
+    public Uri? BaseAddress { get; }
+
+    public static async Task<LocalHost> StartAsync(LocalHostOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var logger = options.LoggerFactory.CreateLogger<LocalHost>();
+        var (connectionString, azurite) = await ResolveStorageAsync(options.Settings, logger).ConfigureAwait(false);
+        LocalEngine? engine = null;
+        try
+        {
+            engine = await LocalEngine.StartAsync(options.Settings, connectionString, options.Workloads, options.LoggerFactory, options.RunWorker).ConfigureAwait(false);
+            var web = options.HttpUrl is null ? null : await LocalApi.StartAsync(options.HttpUrl, engine.Jobs, options.LoggerFactory).ConfigureAwait(false);
+            return new LocalHost(connectionString, azurite, engine, web);
+        }
+        catch
+        {
+            if (engine is not null)
+            {
+                await engine.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (azurite is not null)
+            {
+                await azurite.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>The blob's URL on the configured storage account, for printing.</summary>
+    public string BlobUrl(string path)
+    {
+        var service = new Azure.Storage.Blobs.BlobServiceClient(ConnectionString);
+        return $"{service.Uri.ToString().TrimEnd('/')}/{path}";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_web is not null)
+        {
+            await _web.StopAsync().ConfigureAwait(false);
+            await _web.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await Engine.DisposeAsync().ConfigureAwait(false);
+        if (_azurite is not null)
+        {
+            await _azurite.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// As Functions does: the configured AzureWebJobsStorage wins. With none, or with UseDevelopmentStorage=true
+    /// and no emulator listening, Azurite is started here with its state under .azurite/.
+    /// </summary>
+    private static async Task<(string, AzuriteProcess?)> ResolveStorageAsync(LocalSettings settings, ILogger logger)
+    {
+        var configured = settings.StorageConnection;
+        var wantsEmulator = configured is null
+            || (configured.Contains("UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase) && !AzuriteProcess.DefaultPortsInUse());
+        if (!wantsEmulator)
+        {
+            return (configured!, null);
+        }
+
+        var azurite = await AzuriteProcess.StartAsync(settings.AppRoot, settings.AzuriteLocation, logger).ConfigureAwait(false);
+        return (azurite.ConnectionString, azurite);
+    }
+}

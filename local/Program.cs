@@ -1,0 +1,79 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Serverless.Jobs;
+using Serverless.Local;
+using Serverless.Local.Commands;
+
+// CPU-bound shards block pool threads; a higher floor keeps the engine's own I/O responsive meanwhile.
+ThreadPool.SetMinThreads(64, 64);
+
+var root = new RootCommand("Serverless local host: the Durable Task engine on Azurite, serving the same API as the Functions app.");
+
+var portOption = new Option<int>("--port") { Description = "HTTP port (the Functions default is 7071).", DefaultValueFactory = _ => 7071 };
+var serve = new Command("serve", "Process jobs and serve the HTTP API on http://127.0.0.1:<port>/api/jobs.") { portOption };
+serve.SetAction(async (parse, cancellationToken) =>
+{
+    var options = CliContext.Options(LogLevel.Information, runWorker: true, $"http://127.0.0.1:{parse.GetValue(portOption)}");
+    await using var host = await LocalHost.StartAsync(options).ConfigureAwait(false);
+    Console.WriteLine($"Serving {host.BaseAddress}api/jobs (task hub {options.Settings.Durable.HubName}). Ctrl+C stops.");
+    await Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+    return 0;
+});
+
+var workloadArgument = new Argument<string>("workload") { Description = "montecarlo-pi, primes or sleep." };
+var paramOption = new Option<string[]>("--param", "-p") { Description = "A workload parameter as name=value; repeat for more.", AllowMultipleArgumentsPerToken = false };
+var shardsOption = new Option<int>("--shards") { Description = "How many shards.", DefaultValueFactory = _ => 8 };
+var parallelOption = new Option<int?>("--parallel") { Description = "At most this many shards at once." };
+var seedOption = new Option<long?>("--seed") { Description = "Seed for workloads that draw random numbers." };
+var tolerateOption = new Option<double?>("--tolerate") { Description = "Tolerated failed shards, in percent." };
+var run = new Command("run", "Run a job here and show its progress, result and blobs.") { workloadArgument, paramOption, shardsOption, parallelOption, seedOption, tolerateOption };
+run.SetAction((parse, cancellationToken) =>
+{
+    var spec = new JsonObject
+    {
+        ["workload"] = parse.GetValue(workloadArgument),
+        ["shards"] = parse.GetValue(shardsOption),
+        ["parameters"] = RunCommand.Parameters(parse.GetValue(paramOption) ?? []),
+    };
+    AddIfSet(spec, "maxParallelism", parse.GetValue(parallelOption));
+    AddIfSet(spec, "seed", parse.GetValue(seedOption));
+    AddIfSet(spec, "toleratedFailurePercent", parse.GetValue(tolerateOption));
+    return RunCommand.RunAsync(CliContext.Options(LogLevel.Warning, runWorker: true), spec, cancellationToken);
+});
+
+var idArgument = new Argument<string>("id") { Description = "The job id." };
+var status = new Command("status", "Print a job's status.") { idArgument };
+status.SetAction(async (parse, cancellationToken) =>
+{
+    await using var host = await LocalHost.StartAsync(CliContext.Options(LogLevel.Warning, runWorker: false)).ConfigureAwait(false);
+    var job = await host.Engine.Jobs.GetAsync(parse.GetValue(idArgument)!, cancellationToken).ConfigureAwait(false);
+    Console.WriteLine(job is null ? "No such job." : JsonSerializer.Serialize(job, new JsonSerializerOptions(JobJson.Options) { WriteIndented = true }));
+    return job is null ? 1 : 0;
+});
+
+var cancel = new Command("cancel", "Cancel a running job.") { idArgument };
+cancel.SetAction(async (parse, cancellationToken) =>
+{
+    await using var host = await LocalHost.StartAsync(CliContext.Options(LogLevel.Warning, runWorker: false)).ConfigureAwait(false);
+    var outcome = await host.Engine.Jobs.CancelAsync(parse.GetValue(idArgument)!, cancellationToken).ConfigureAwait(false);
+    Console.WriteLine(outcome);
+    return outcome == Serverless.Api.CancelOutcome.Canceling ? 0 : 1;
+});
+
+root.Subcommands.Add(serve);
+root.Subcommands.Add(run);
+root.Subcommands.Add(status);
+root.Subcommands.Add(cancel);
+root.Subcommands.Add(BenchCommand.Create());
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+
+static void AddIfSet<T>(JsonObject spec, string name, T? value)
+    where T : struct
+{
+    if (value is { } set)
+    {
+        spec[name] = JsonValue.Create(set);
+    }
+}

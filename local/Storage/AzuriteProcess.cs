@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace Serverless.Local.Storage;
+
+/// <summary>
+/// Azurite, the storage emulator, started as three node processes (blob, queue, table) so the services use
+/// separate cores instead of sharing one event loop. Installed with <c>npm ci</c> from the pinned
+/// package-lock.json when missing; stopped when disposed.
+/// </summary>
+public sealed partial class AzuriteProcess : IAsyncDisposable
+{
+    public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    private static readonly string[] Services = ["blob", "queue", "table"];
+    private static readonly int[] DefaultPorts = [10000, 10001, 10002];
+    private readonly List<Process> _processes;
+
+    private AzuriteProcess(List<Process> processes, int[] ports)
+    {
+        _processes = processes;
+        Ports = ports;
+    }
+
+    public IReadOnlyList<int> Ports { get; }
+
+    public string ConnectionString => ConnectionStringFor(Ports);
+
+    public static string ConnectionStringFor(IReadOnlyList<int> ports) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:{ports[0]}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{ports[1]}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{ports[2]}/devstoreaccount1;");
+
+    /// <summary>Whether something already listens on Azurite's default ports (an emulator the user started).</summary>
+    public static bool DefaultPortsInUse() => DefaultPorts.All(IsListening);
+
+    /// <summary>
+    /// Starts Azurite under <paramref name="appRoot"/>. <paramref name="location"/> persists state there; null keeps
+    /// it in memory. The default ports are used when free so tools like Storage Explorer find it; otherwise free ones.
+    /// </summary>
+    public static async Task<AzuriteProcess> StartAsync(string appRoot, string? location, ILogger logger, bool preferDefaultPorts = true, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        var scripts = Services.Select(s => Path.Combine(appRoot, "node_modules", "azurite", "dist", "src", s, "main.js")).ToArray();
+        if (!scripts.All(File.Exists))
+        {
+            LogInstalling(logger, appRoot);
+            await RunToEndAsync("npm", "ci --no-audit --no-fund", appRoot, cancellationToken).ConfigureAwait(false);
+        }
+
+        var ports = preferDefaultPorts && !DefaultPorts.Any(IsListening) ? DefaultPorts : Services.Select(_ => FreePort()).ToArray();
+        var processes = new List<Process>();
+        var azurite = new AzuriteProcess(processes, ports);
+        try
+        {
+            for (var i = 0; i < Services.Length; i++)
+            {
+                processes.Add(StartService(scripts[i], Services[i], ports[i], location));
+            }
+
+            await WaitUntilListeningAsync(processes, ports, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await azurite.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        LogStarted(logger, ports[0], ports[1], ports[2], location ?? "memory");
+        return azurite;
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                    await process.WaitForExitAsync().ConfigureAwait(false);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+
+            process.Dispose();
+        }
+    }
+
+    private static Process StartService(string script, string service, int port, string? location)
+    {
+        var info = new ProcessStartInfo("node")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { script, "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose", $"--{service}Host", "127.0.0.1", $"--{service}Port", port.ToString(CultureInfo.InvariantCulture) })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        if (location is null)
+        {
+            info.ArgumentList.Add("--inMemoryPersistence");
+        }
+        else
+        {
+            Directory.CreateDirectory(location);
+            info.ArgumentList.Add("--location");
+            info.ArgumentList.Add(location);
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start node; is Node.js installed?");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitUntilListeningAsync(List<Process> processes, int[] ports, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!ports.All(IsListening))
+        {
+            if (processes.Any(p => p.HasExited))
+            {
+                throw new InvalidOperationException($"Azurite exited at start (ports {string.Join(", ", ports)} may be taken).");
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("Azurite did not start listening within 60 s.");
+            }
+
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsListening(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task RunToEndAsync(string file, string arguments, string directory, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo(file, arguments) { WorkingDirectory = directory, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}.");
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"'{file} {arguments}' failed with exit code {process.ExitCode}: {await error.ConfigureAwait(false)}{await output.ConfigureAwait(false)}");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Installing Azurite with npm ci in {AppRoot}")]
+    private static partial void LogInstalling(ILogger logger, string appRoot);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Azurite started: blob {BlobPort}, queue {QueuePort}, table {TablePort}, state in {Location}")]
+    private static partial void LogStarted(ILogger logger, int blobPort, int queuePort, int tablePort, string location);
+}
