@@ -1,0 +1,45 @@
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Serverless.Jobs;
+using Serverless.Orchestration;
+using Serverless.Orchestration.Activities;
+
+namespace Serverless.Functions;
+
+/// <summary>
+/// [Function] wrappers for the shared orchestrators and activities (the source generator that would write
+/// these is not available here). Names match the classes, so the local host and Azure share one task hub format.
+/// </summary>
+public sealed class DurableFunctions
+{
+    private readonly RunShardActivity _runShard;
+    private readonly RangeReducer _reducer;
+    private readonly FinishJobActivity _finishJob;
+
+    public DurableFunctions(RunShardActivity runShard, RangeReducer reducer, FinishJobActivity finishJob)
+    {
+        _runShard = runShard;
+        _reducer = reducer;
+        _finishJob = finishJob;
+    }
+
+    [Function(nameof(JobOrchestrator))]
+    public static Task<JobOutcome> RunJobAsync([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new JobOrchestrator().RunAsync(context, context.GetInput<JobInput>()!);
+
+    [Function(nameof(ShardRangeOrchestrator))]
+    public static Task<RangeSummary> RunRangeAsync([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new ShardRangeOrchestrator().RunAsync(context, context.GetInput<RangeInput>()!);
+
+    [Function(nameof(RunShardActivity))]
+    public Task<ShardResult> RunShardAsync([ActivityTrigger] ShardInput input) => _runShard.ExecuteAsync(input);
+
+    [Function(nameof(ReduceShardsActivity))]
+    public Task<RangeSummary> ReduceShardsAsync([ActivityTrigger] ReduceShardsInput input) => _reducer.ReduceShardsAsync(input);
+
+    [Function(nameof(MergeRangesActivity))]
+    public Task<RangeSummary> MergeRangesAsync([ActivityTrigger] MergeRangesInput input) => _reducer.MergeRangesAsync(input);
+
+    [Function(nameof(FinishJobActivity))]
+    public Task<JobOutcome> FinishJobAsync([ActivityTrigger] FinishJobInput input) => _finishJob.ExecuteAsync(input);
+}

@@ -1,0 +1,74 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using Serverless.Api;
+using Serverless.Jobs;
+using Serverless.Storage;
+
+namespace Serverless.Functions;
+
+/// <summary>The HTTP API: thin triggers over the shared <see cref="JobsApi"/>; function keys guard every route.</summary>
+public sealed class JobFunctions
+{
+    private readonly IBlobStore _blobs;
+    private readonly JobSpecParser _parser;
+    private readonly JobEngineOptions _options;
+    private readonly TimeProvider _time;
+
+    public JobFunctions(IBlobStore blobs, JobSpecParser parser, JobEngineOptions options, TimeProvider time)
+    {
+        _blobs = blobs;
+        _parser = parser;
+        _options = options;
+        _time = time;
+    }
+
+    [Function("SubmitJob")]
+    public async Task<IActionResult> SubmitAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = JobsApi.Route)] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        new ResultAction(await JobsApi.SubmitAsync(request, Jobs(client)).ConfigureAwait(false));
+
+    [Function("ListJobs")]
+    public async Task<IActionResult> ListAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = JobsApi.Route)] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        new ResultAction(await JobsApi.ListAsync(request, Jobs(client), _time).ConfigureAwait(false));
+
+    [Function("GetJob")]
+    public async Task<IActionResult> GetAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = JobsApi.Route + "/{id}")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id) =>
+        new ResultAction(await JobsApi.GetStatusAsync(request, Jobs(client), id).ConfigureAwait(false));
+
+    [Function("CancelJob")]
+    public async Task<IActionResult> CancelAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = JobsApi.Route + "/{id}/cancel")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id) =>
+        new ResultAction(await JobsApi.CancelAsync(request, Jobs(client), id).ConfigureAwait(false));
+
+    [Function("GetJobResult")]
+    public async Task<IActionResult> GetResultAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = JobsApi.Route + "/{id}/result")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id) =>
+        new ResultAction(await JobsApi.GetResultAsync(request, Jobs(client), id).ConfigureAwait(false));
+
+    private JobService Jobs(DurableTaskClient client) => new(client, _blobs, _parser, _options);
+
+    /// <summary>Runs the shared minimal-API result inside the Functions ASP.NET Core pipeline.</summary>
+    private sealed class ResultAction : IActionResult
+    {
+        private readonly IResult _result;
+
+        public ResultAction(IResult result)
+        {
+            _result = result;
+        }
+
+        public Task ExecuteResultAsync(ActionContext context) => _result.ExecuteAsync(context.HttpContext);
+    }
+}
