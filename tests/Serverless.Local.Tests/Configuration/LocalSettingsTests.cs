@@ -1,0 +1,48 @@
+using Serverless.Local.Configuration;
+
+namespace Serverless.Local.Tests.Configuration;
+
+public sealed class LocalSettingsTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("serverless-settings-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void Load_HostJson_ReadsDurableSettingsAsFunctionsNamesThem()
+    {
+        File.WriteAllText(Path.Combine(_root, "host.json"), """
+            { "version": "2.0", "extensions": { "durableTask": {
+                "hubName": "MyHub", "maxConcurrentActivityFunctions": 7, "maxConcurrentOrchestratorFunctions": 3,
+                "extendedSessionsEnabled": true,
+                "storageProvider": { "partitionCount": 2, "controlQueueBatchSize": 16, "maxQueuePollingInterval": "00:00:02" } } },
+              "serverless": { "shardsPerOrchestration": 25 } }
+            """);
+
+        var settings = LocalSettings.Load(_root);
+
+        Assert.Equal(new DurableSettings("MyHub", 2, 7, 3, true, TimeSpan.FromSeconds(2), 16), settings.Durable);
+        Assert.Equal(25, settings.Engine.ShardsPerOrchestration);
+    }
+
+    [Fact]
+    public void Load_LocalSettingsJson_SuppliesStorageWhenEnvironmentHasNone()
+    {
+        File.WriteAllText(Path.Combine(_root, "local.settings.json"), """{ "IsEncrypted": false, "Values": { "AzureWebJobsStorage": "UseDevelopmentStorage=true" } }""");
+
+        var settings = LocalSettings.Load(_root);
+
+        // CI and developer shells normally have no AzureWebJobsStorage; when one is set it must win.
+        var expected = Environment.GetEnvironmentVariable(LocalSettings.StorageSetting) ?? "UseDevelopmentStorage=true";
+        Assert.Equal(expected, settings.StorageConnection);
+    }
+
+    [Fact]
+    public void FindAppRoot_FromNestedFolder_FindsFolderWithHostJson()
+    {
+        File.WriteAllText(Path.Combine(_root, "host.json"), "{}");
+        var nested = Directory.CreateDirectory(Path.Combine(_root, "a", "b")).FullName;
+
+        Assert.Equal(_root, LocalSettings.FindAppRoot(nested));
+    }
+}

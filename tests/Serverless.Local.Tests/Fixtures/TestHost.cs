@@ -1,0 +1,91 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Logging.Abstractions;
+using Serverless.Api;
+using Serverless.Jobs;
+using Serverless.Local.Configuration;
+using Serverless.Workloads;
+
+namespace Serverless.Local.Tests.Fixtures;
+
+/// <summary>
+/// A local host on its own task hub (so tests never see each other's jobs), serving HTTP on a free port,
+/// with the built-in workloads plus <see cref="FlakyWorkload"/>.
+/// </summary>
+public sealed class TestHost : IAsyncDisposable
+{
+    private TestHost(LocalHost host, FlakyWorkload flaky)
+    {
+        Host = host;
+        Flaky = flaky;
+        Http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public LocalHost Host { get; }
+
+    public FlakyWorkload Flaky { get; }
+
+    public HttpClient Http { get; }
+
+    public BlobContainerClient Results => new BlobServiceClient(Host.ConnectionString).GetBlobContainerClient("results");
+
+    public static string NewHubName() => "test" + Guid.NewGuid().ToString("N")[..12];
+
+    public static async Task<TestHost> StartAsync(AzuriteFixture azurite, string? hubName = null, int shardsPerOrchestration = 50, bool serveHttp = true)
+    {
+        var settings = LocalSettings.Load(AzuriteFixture.AppRoot);
+        settings = settings with
+        {
+            StorageConnection = azurite.ConnectionString,
+            Durable = settings.Durable with { HubName = hubName ?? NewHubName() },
+            Engine = new JobEngineOptions(shardsPerOrchestration),
+        };
+        var flaky = new FlakyWorkload();
+        var options = new LocalHostOptions(settings, new WorkloadCatalog([.. WorkloadCatalog.BuiltIn, flaky]), NullLoggerFactory.Instance)
+        {
+            HttpUrl = serveHttp ? "http://127.0.0.1:0" : null,
+        };
+        return new TestHost(await LocalHost.StartAsync(options), flaky);
+    }
+
+    public async Task<JobLinks> SubmitAsync(object spec)
+    {
+        using var response = await Http.PostAsJsonAsync("api/jobs", spec);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JobLinks>(JobJson.Options))!;
+    }
+
+    public async Task<JsonElement> GetStatusAsync(string jobId) =>
+        await Http.GetFromJsonAsync<JsonElement>($"api/jobs/{jobId}");
+
+    /// <summary>Polls the status route until the job has finished, and returns its last status.</summary>
+    public async Task<JsonElement> WaitAsync(string jobId, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
+        while (true)
+        {
+            var status = await GetStatusAsync(jobId);
+            if (status.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed" or "Terminated")
+            {
+                return status;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Job {jobId} did not finish in time; last status: {status}");
+            await Task.Delay(200);
+        }
+    }
+
+    public async Task<T> ReadBlobAsync<T>(string path)
+    {
+        var name = path["results/".Length..];
+        var content = await Results.GetBlobClient(name).DownloadContentAsync();
+        return JobJson.Deserialize<T>(content.Value.Content);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await Host.DisposeAsync();
+    }
+}
