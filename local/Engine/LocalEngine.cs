@@ -24,10 +24,12 @@ namespace Serverless.Local.Engine;
 /// </summary>
 public sealed class LocalEngine : IAsyncDisposable
 {
-    private readonly TaskHubWorker? _worker;
+    private readonly AzureStorageOrchestrationService _service;
+    private TaskHubWorker? _worker;
 
-    private LocalEngine(DurableTaskClient client, JobService jobs, IBlobStore blobs, TaskHubWorker? worker)
+    private LocalEngine(AzureStorageOrchestrationService service, DurableTaskClient client, JobService jobs, IBlobStore blobs, TaskHubWorker? worker)
     {
+        _service = service;
         Client = client;
         Jobs = jobs;
         Blobs = blobs;
@@ -60,18 +62,30 @@ public sealed class LocalEngine : IAsyncDisposable
             await worker.StartAsync().ConfigureAwait(false);
         }
 
-        return new LocalEngine(client, jobs, blobs, worker);
+        return new LocalEngine(service, client, jobs, blobs, worker);
+    }
+
+    /// <summary>Stops the worker, then deletes the task hub's queues, tables and leases (a benchmark's scratch hub).</summary>
+    public async Task DeleteTaskHubAsync()
+    {
+        await StopWorkerAsync().ConfigureAwait(false);
+        await _service.DeleteAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
+    {
+        await StopWorkerAsync().ConfigureAwait(false);
+        await Client.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task StopWorkerAsync()
     {
         if (_worker is not null)
         {
             await _worker.StopAsync(isForced: true).ConfigureAwait(false);
             _worker.Dispose();
+            _worker = null;
         }
-
-        await Client.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>The same names the Functions app's [Function] wrappers use, so both hosts share one task hub format.</summary>

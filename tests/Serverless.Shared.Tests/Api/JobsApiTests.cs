@@ -1,0 +1,420 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Converters;
+using Microsoft.Extensions.DependencyInjection;
+using Moq;
+using Serverless.Api;
+using Serverless.Jobs;
+using Serverless.Orchestration;
+using Serverless.Storage;
+using Serverless.Tests.TestSupport;
+using Serverless.Workloads;
+
+namespace Serverless.Tests.Api;
+
+public sealed class JobsApiTests : IDisposable
+{
+    private const string JobId = "0123456789abcdef0123456789abcdef";
+    private const string ProblemJson = "application/problem+json";
+    private static readonly DateTimeOffset Created = new(2025, 3, 4, 5, 6, 7, TimeSpan.Zero);
+    private readonly Mock<DurableTaskClient> _client = new("test") { CallBase = true };
+    private readonly Mock<IBlobStore> _blobs = new(MockBehavior.Strict);
+    private readonly ServiceProvider _services = new ServiceCollection().AddLogging().BuildServiceProvider();
+    private readonly JobService _jobs;
+    private readonly DefaultHttpContext _http;
+
+    public JobsApiTests()
+    {
+        _jobs = new JobService(_client.Object, _blobs.Object, new JobSpecParser(new WorkloadCatalog(WorkloadCatalog.BuiltIn)), new JobEngineOptions(250));
+        _http = new DefaultHttpContext { RequestServices = _services };
+        _http.Request.Scheme = "https";
+        _http.Request.Host = new HostString("jobs.example:8443");
+        _http.Request.PathBase = "/engine";
+        _http.Response.Body = new MemoryStream();
+        _client
+            .Setup(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((TaskName _, object? _, StartOrchestrationOptions? options, CancellationToken _) => options!.InstanceId!);
+        _client
+            .Setup(c => c.TerminateInstanceAsync(It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()))
+            .Returns(Task.CompletedTask);
+    }
+
+    public void Dispose() => _services.Dispose();
+
+    private static JobSpec Spec => Specs.MonteCarlo(shards: 10, samples: 1_000);
+
+    private static OrchestrationMetadata Job(OrchestrationRuntimeStatus status, object? customStatus = null, object? output = null, string name = nameof(JobOrchestrator), string id = JobId, TaskFailureDetails? failure = null, DateTimeOffset? createdAt = null) =>
+        new(name, id)
+        {
+            RuntimeStatus = status,
+            CreatedAt = createdAt ?? Created,
+            FailureDetails = failure,
+            LastUpdatedAt = Created.AddMinutes(1),
+            SerializedInput = JsonDataConverter.Default.Serialize(new JobInput(Spec, 250)),
+            SerializedCustomStatus = customStatus is null ? null : JsonDataConverter.Default.Serialize(customStatus),
+            SerializedOutput = output is null ? null : JsonDataConverter.Default.Serialize(output),
+            DataConverter = JsonDataConverter.Default,
+        };
+
+    private static JobOutcome Outcome(JobResultStatus status, string? resultBlob) =>
+        new(JobId, "montecarlo-pi", status, 10, 10, 0, [], JsonSerializer.SerializeToElement(new { estimate = 3.14 }),
+            new JobBlobs(resultBlob, JobBlobLayout.Manifest(JobId), JobBlobLayout.ShardsFolder(JobId)), null);
+
+    private void GivenInstance(OrchestrationMetadata? metadata, string id = JobId) =>
+        _client.Setup(c => c.GetInstancesAsync(id, It.IsAny<bool>(), It.IsAny<CancellationToken>())).ReturnsAsync(metadata);
+
+    private void GivenAllInstances(params OrchestrationMetadata[] instances) =>
+        _client
+            .Setup(c => c.GetAllInstancesAsync(It.IsAny<OrchestrationQuery?>()))
+            .Returns(Pageable.Create((string? _, int? _, CancellationToken _) => Task.FromResult(new Page<OrchestrationMetadata>(instances, null))));
+
+    private void GivenBody(string json) => _http.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(json));
+
+    private async Task<JsonElement> ExecuteAsync(IResult result)
+    {
+        await result.ExecuteAsync(_http);
+        var body = (MemoryStream)_http.Response.Body;
+        if (body.Length == 0)
+        {
+            return default;
+        }
+
+        using var document = JsonDocument.Parse(body.ToArray());
+        return document.RootElement.Clone();
+    }
+
+    private string ResponseText() => Encoding.UTF8.GetString(((MemoryStream)_http.Response.Body).ToArray());
+
+    private void VerifyNeverScheduled() =>
+        _client.Verify(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()), Times.Never);
+
+    private void VerifyNeverTerminated() =>
+        _client.Verify(c => c.TerminateInstanceAsync(It.IsAny<string>(), It.IsAny<object?>(), It.IsAny<CancellationToken>()), Times.Never);
+
+    [Fact]
+    public async Task SubmitAsync_ValidSpec_Returns202WithLinksAndStartsJobOrchestrator()
+    {
+        // Arrange
+        GivenBody("""{ "workload": "primes", "shards": 4, "parameters": { "limit": 1000 } }""");
+        object? scheduledInput = null;
+        _client
+            .Setup(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
+            .Callback((TaskName _, object? input, StartOrchestrationOptions? _, CancellationToken _) => scheduledInput = input)
+            .ReturnsAsync((TaskName _, object? _, StartOrchestrationOptions? options, CancellationToken _) => options!.InstanceId!);
+
+        // Act
+        var body = await ExecuteAsync(await JobsApi.SubmitAsync(_http.Request, _jobs));
+
+        // Assert: the response.
+        Assert.Equal(StatusCodes.Status202Accepted, _http.Response.StatusCode);
+        Assert.StartsWith("application/json", _http.Response.ContentType, StringComparison.Ordinal);
+        var id = body.GetProperty("id").GetString()!;
+        Assert.Matches("^[0-9a-f]{32}$", id);
+        var status = $"https://jobs.example:8443/engine/api/jobs/{id}";
+        Assert.Equal(status, body.GetProperty("statusQueryGetUri").GetString());
+        Assert.Equal(status + "/cancel", body.GetProperty("cancelPostUri").GetString());
+        Assert.Equal(status + "/result", body.GetProperty("resultGetUri").GetString());
+        Assert.Equal(status, _http.Response.Headers.Location.ToString());
+
+        // Assert: the orchestration started, under the job id, with the parsed spec.
+        _client.Verify(
+            c => c.ScheduleNewOrchestrationInstanceAsync(
+                It.Is<TaskName>(n => n.Name == nameof(JobOrchestrator)),
+                It.IsAny<object?>(),
+                It.Is<StartOrchestrationOptions?>(o => o != null && o.InstanceId == id),
+                It.IsAny<CancellationToken>()),
+            Times.Once);
+        var input = Assert.IsType<JobInput>(scheduledInput);
+        Assert.Equal(250, input.ShardsPerOrchestration);
+        Assert.Equal(("primes", 4, 4), (input.Spec.Workload, input.Spec.Shards, input.Spec.MaxParallelism));
+        Assert.Equal(1000, input.Spec.Parameters["limit"].GetInt64());
+    }
+
+    [Fact]
+    public async Task SubmitAsync_InvalidSpec_Returns400ProblemNamingEveryBadFieldAndStartsNothing()
+    {
+        // Arrange
+        GivenBody("""{ "workload": "montecarlo-pi", "shards": "abc", "maxParallelism": 0, "parameters": { "samples": 100 } }""");
+
+        // Act
+        var body = await ExecuteAsync(await JobsApi.SubmitAsync(_http.Request, _jobs));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status400BadRequest, _http.Response.StatusCode);
+        Assert.Equal(ProblemJson, _http.Response.ContentType);
+        Assert.Equal(400, body.GetProperty("status").GetInt32());
+        Assert.Equal("The job spec is invalid.", body.GetProperty("title").GetString());
+        var errors = body.GetProperty("errors");
+        Assert.Equal(["maxParallelism", "shards"], errors.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Contains("integer", errors.GetProperty("shards")[0].GetString(), StringComparison.Ordinal);
+        VerifyNeverScheduled();
+    }
+
+    [Fact]
+    public async Task SubmitAsync_MalformedJson_Returns400ProblemOnRoot()
+    {
+        // Arrange
+        GivenBody("{ not json");
+
+        // Act
+        var body = await ExecuteAsync(await JobsApi.SubmitAsync(_http.Request, _jobs));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status400BadRequest, _http.Response.StatusCode);
+        Assert.Equal(ProblemJson, _http.Response.ContentType);
+        Assert.True(body.GetProperty("errors").TryGetProperty("$", out _));
+        VerifyNeverScheduled();
+    }
+
+    [Fact]
+    public async Task GetStatusAsync_UnknownJob_Returns404Problem()
+    {
+        // Arrange
+        GivenInstance(null, "nope");
+
+        // Act
+        var body = await ExecuteAsync(await JobsApi.GetStatusAsync(_http.Request, _jobs, "nope"));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status404NotFound, _http.Response.StatusCode);
+        Assert.Equal(ProblemJson, _http.Response.ContentType);
+        Assert.Equal("Job not found.", body.GetProperty("title").GetString());
+        Assert.Contains("'nope'", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetStatusAsync_SubOrchestration_Returns404Problem()
+    {
+        // Arrange
+        var childId = JobId + ":0-250";
+        GivenInstance(Job(OrchestrationRuntimeStatus.Running, name: nameof(ShardRangeOrchestrator), id: childId), childId);
+
+        // Act
+        await ExecuteAsync(await JobsApi.GetStatusAsync(_http.Request, _jobs, childId));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status404NotFound, _http.Response.StatusCode);
+        Assert.Equal(ProblemJson, _http.Response.ContentType);
+    }
+
+    [Fact]
+    public async Task GetStatusAsync_RunningJob_Returns200WithStatusAndProgress()
+    {
+        // Arrange
+        GivenInstance(Job(OrchestrationRuntimeStatus.Running, customStatus: new JobProgress("Running", 10, 4, 1)));
+
+        // Act
+        var body = await ExecuteAsync(await JobsApi.GetStatusAsync(_http.Request, _jobs, JobId));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status200OK, _http.Response.StatusCode);
+        Assert.StartsWith("application/json", _http.Response.ContentType, StringComparison.Ordinal);
+        Assert.Equal(JobId, body.GetProperty("instanceId").GetString());
+        Assert.Equal(nameof(JobOrchestrator), body.GetProperty("name").GetString());
+        Assert.Equal("Running", body.GetProperty("runtimeStatus").GetString());
+        Assert.Equal("Running", body.GetProperty("phase").GetString());
+        Assert.Equal("montecarlo-pi", body.GetProperty("workload").GetString());
+        var progress = body.GetProperty("customStatus");
+        Assert.Equal((10, 4, 1), (progress.GetProperty("totalShards").GetInt32(), progress.GetProperty("completedShards").GetInt32(), progress.GetProperty("failedShards").GetInt32()));
+        Assert.Equal(Created, body.GetProperty("createdTime").GetDateTimeOffset());
+        Assert.Equal(JobBlobLayout.Manifest(JobId), body.GetProperty("blobs").GetProperty("manifest").GetString());
+        Assert.False(body.TryGetProperty("output", out _));
+        _client.Verify(c => c.GetInstancesAsync(JobId, true, It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task GetStatusAsync_CompletedJob_Returns200WithOutputAndPhaseFromOutcome()
+    {
+        // Arrange
+        GivenInstance(Job(
+            OrchestrationRuntimeStatus.Completed,
+            customStatus: new JobProgress("CompletedWithFailures", 10, 10, 1),
+            output: Outcome(JobResultStatus.CompletedWithFailures, JobBlobLayout.Result(JobId)) with { SucceededShards = 9, FailedShards = 1, FailedShardIndexes = [3], Error = "1 of 10 shards failed" }));
+
+        // Act
+        var body = await ExecuteAsync(await JobsApi.GetStatusAsync(_http.Request, _jobs, JobId));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status200OK, _http.Response.StatusCode);
+        Assert.Equal("Completed", body.GetProperty("runtimeStatus").GetString());
+        Assert.Equal("CompletedWithFailures", body.GetProperty("phase").GetString());
+        Assert.Equal("1 of 10 shards failed", body.GetProperty("error").GetString());
+        Assert.Equal("CompletedWithFailures", body.GetProperty("output").GetProperty("status").GetString());
+        Assert.Equal([3], body.GetProperty("output").GetProperty("failedShardIndexes").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(JobBlobLayout.Result(JobId), body.GetProperty("blobs").GetProperty("result").GetString());
+    }
+
+    [Fact]
+    public async Task CancelAsync_RunningJob_TerminatesJobAndItsRangesAndReturns202()
+    {
+        // Arrange
+        GivenInstance(Job(OrchestrationRuntimeStatus.Running));
+        GivenAllInstances(Job(OrchestrationRuntimeStatus.Running, name: nameof(ShardRangeOrchestrator), id: JobId + ":0-250"));
+
+        // Act
+        var body = await ExecuteAsync(await JobsApi.CancelAsync(_http.Request, _jobs, JobId));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status202Accepted, _http.Response.StatusCode);
+        Assert.Equal(JobId, body.GetProperty("id").GetString());
+        _client.Verify(c => c.TerminateInstanceAsync(JobId, JobService.CancelReason, It.IsAny<CancellationToken>()), Times.Once);
+        _client.Verify(c => c.TerminateInstanceAsync(JobId + ":0-250", JobService.CancelReason, It.IsAny<CancellationToken>()), Times.Once);
+        _client.Verify(c => c.GetAllInstancesAsync(It.Is<OrchestrationQuery?>(q => q != null && q.InstanceIdPrefix == JobId + ":")), Times.Once);
+    }
+
+    [Theory]
+    [InlineData(OrchestrationRuntimeStatus.Completed)]
+    [InlineData(OrchestrationRuntimeStatus.Failed)]
+    [InlineData(OrchestrationRuntimeStatus.Terminated)]
+    public async Task CancelAsync_FinishedJob_Returns409ProblemAndTerminatesNothing(OrchestrationRuntimeStatus status)
+    {
+        // Arrange
+        GivenInstance(Job(status, output: status == OrchestrationRuntimeStatus.Completed ? Outcome(JobResultStatus.Completed, JobBlobLayout.Result(JobId)) : null));
+
+        // Act
+        var body = await ExecuteAsync(await JobsApi.CancelAsync(_http.Request, _jobs, JobId));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status409Conflict, _http.Response.StatusCode);
+        Assert.Equal(ProblemJson, _http.Response.ContentType);
+        Assert.Equal(409, body.GetProperty("status").GetInt32());
+        VerifyNeverTerminated();
+    }
+
+    [Fact]
+    public async Task CancelAsync_UnknownJob_Returns404ProblemAndTerminatesNothing()
+    {
+        // Arrange
+        GivenInstance(null);
+
+        // Act
+        await ExecuteAsync(await JobsApi.CancelAsync(_http.Request, _jobs, JobId));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status404NotFound, _http.Response.StatusCode);
+        Assert.Equal(ProblemJson, _http.Response.ContentType);
+        VerifyNeverTerminated();
+    }
+
+    [Fact]
+    public async Task GetResultAsync_RunningJob_Returns409ProblemWithoutReadingBlobs()
+    {
+        // Arrange
+        GivenInstance(Job(OrchestrationRuntimeStatus.Running, customStatus: new JobProgress("Reducing", 10, 10, 0)));
+
+        // Act
+        var body = await ExecuteAsync(await JobsApi.GetResultAsync(_http.Request, _jobs, JobId));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status409Conflict, _http.Response.StatusCode);
+        Assert.Equal(ProblemJson, _http.Response.ContentType);
+        Assert.Contains("Reducing", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        _blobs.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task GetResultAsync_FailedJob_Returns409ProblemWithTheReason()
+    {
+        // Arrange
+        GivenInstance(Job(OrchestrationRuntimeStatus.Failed, failure: new TaskFailureDetails(nameof(JobFailedException), "3 of 10 shards failed", null, null, null)));
+
+        // Act
+        var body = await ExecuteAsync(await JobsApi.GetResultAsync(_http.Request, _jobs, JobId));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status409Conflict, _http.Response.StatusCode);
+        Assert.Contains("3 of 10 shards failed", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        _blobs.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task GetResultAsync_CompletedJob_Returns200WithTheResultBlob()
+    {
+        // Arrange
+        const string content = """{"jobId":"x","result":{"estimate":3.1416}}""";
+        GivenInstance(Job(OrchestrationRuntimeStatus.Completed, output: Outcome(JobResultStatus.Completed, JobBlobLayout.Result(JobId))));
+        _blobs.Setup(b => b.ReadAsync(JobBlobLayout.Result(JobId), It.IsAny<CancellationToken>())).ReturnsAsync(BinaryData.FromString(content));
+
+        // Act
+        await ExecuteAsync(await JobsApi.GetResultAsync(_http.Request, _jobs, JobId));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status200OK, _http.Response.StatusCode);
+        Assert.Equal("application/json", _http.Response.ContentType);
+        Assert.Equal(content, ResponseText());
+        _blobs.Verify(b => b.ReadAsync(JobBlobLayout.Result(JobId), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task GetResultAsync_CompletedButBlobMissing_Returns404Problem()
+    {
+        // Arrange
+        GivenInstance(Job(OrchestrationRuntimeStatus.Completed, output: Outcome(JobResultStatus.Completed, JobBlobLayout.Result(JobId))));
+        _blobs.Setup(b => b.ReadAsync(JobBlobLayout.Result(JobId), It.IsAny<CancellationToken>())).ReturnsAsync((BinaryData?)null);
+
+        // Act
+        var body = await ExecuteAsync(await JobsApi.GetResultAsync(_http.Request, _jobs, JobId));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status404NotFound, _http.Response.StatusCode);
+        Assert.Equal(ProblemJson, _http.Response.ContentType);
+        Assert.Contains(JobBlobLayout.Result(JobId), body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetResultAsync_UnknownJob_Returns404Problem()
+    {
+        // Arrange
+        GivenInstance(null);
+
+        // Act
+        await ExecuteAsync(await JobsApi.GetResultAsync(_http.Request, _jobs, JobId));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status404NotFound, _http.Response.StatusCode);
+        Assert.Equal(ProblemJson, _http.Response.ContentType);
+        _blobs.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task ListAsync_JobsAndRanges_ReturnsOnlyJobsNewestFirst()
+    {
+        // Arrange
+        var older = Job(OrchestrationRuntimeStatus.Completed, id: "older");
+        var newer = Job(OrchestrationRuntimeStatus.Running, id: "newer", createdAt: Created.AddHours(1));
+        GivenAllInstances(older, Job(OrchestrationRuntimeStatus.Running, name: nameof(ShardRangeOrchestrator), id: "newer:0-250"), newer);
+        var time = new FixedTimeProvider(Created.AddDays(1));
+
+        // Act
+        var body = await ExecuteAsync(await JobsApi.ListAsync(_http.Request, _jobs, time));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status200OK, _http.Response.StatusCode);
+        Assert.Equal(["newer", "older"], body.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("instanceId").GetString()));
+        _client.Verify(
+            c => c.GetAllInstancesAsync(It.Is<OrchestrationQuery?>(q => q != null && q.PageSize == JobsApi.DefaultPageSize && q.CreatedFrom == Created.AddDays(1 - JobsApi.DefaultListDays))),
+            Times.Once);
+    }
+
+    [Theory]
+    [InlineData("?pageSize=0", "pageSize")]
+    [InlineData("?pageSize=1001", "pageSize")]
+    [InlineData("?pageSize=-5", "pageSize")]
+    [InlineData("?days=abc", "days")]
+    public async Task ListAsync_BadQuery_Returns400ProblemNamingTheParameter(string query, string field)
+    {
+        // Arrange
+        _http.Request.QueryString = new QueryString(query);
+
+        // Act
+        var body = await ExecuteAsync(await JobsApi.ListAsync(_http.Request, _jobs, TimeProvider.System));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status400BadRequest, _http.Response.StatusCode);
+        Assert.Equal(ProblemJson, _http.Response.ContentType);
+        Assert.Equal([field], body.GetProperty("errors").EnumerateObject().Select(p => p.Name));
+    }
+}

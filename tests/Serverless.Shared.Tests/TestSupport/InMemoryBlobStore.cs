@@ -1,0 +1,32 @@
+using System.Collections.Concurrent;
+using Serverless.Storage;
+
+namespace Serverless.Tests.TestSupport;
+
+/// <summary>A dictionary-backed <see cref="IBlobStore"/>: paths are kept verbatim, writes overwrite and are counted.</summary>
+public sealed class InMemoryBlobStore : IBlobStore
+{
+    private readonly ConcurrentDictionary<string, BinaryData> _blobs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _writes = new(StringComparer.Ordinal);
+
+    public IReadOnlyCollection<string> Paths => _blobs.Keys.Order(StringComparer.Ordinal).ToList();
+
+    public bool Contains(string path) => _blobs.ContainsKey(path);
+
+    public int WriteCount(string path) => _writes.TryGetValue(path, out var count) ? count : 0;
+
+    public BinaryData Get(string path) =>
+        _blobs.TryGetValue(path, out var data) ? data : throw new KeyNotFoundException($"No blob '{path}'.");
+
+    public Task<long> WriteAsync(string path, BinaryData content, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var copy = BinaryData.FromBytes(content.ToArray());
+        _blobs[path] = copy;
+        _writes.AddOrUpdate(path, 1, (_, count) => count + 1);
+        return Task.FromResult((long)copy.ToMemory().Length);
+    }
+
+    public Task<BinaryData?> ReadAsync(string path, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_blobs.TryGetValue(path, out var data) ? data : null);
+}

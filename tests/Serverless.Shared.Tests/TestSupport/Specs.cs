@@ -1,0 +1,23 @@
+using System.Text.Json;
+using Serverless.Jobs;
+using Serverless.Workloads;
+
+namespace Serverless.Tests.TestSupport;
+
+/// <summary>Builders for specs and catalogs the tests share.</summary>
+public static class Specs
+{
+    /// <summary>Retries without waiting, so failing shards do not slow the tests down.</summary>
+    public static RetrySpec FastRetry(int maxAttempts = 3) => new(maxAttempts, 0, 2, 0);
+
+    public static WorkloadCatalog Catalog(FlakyWorkload? flaky = null) => new([.. WorkloadCatalog.BuiltIn, flaky ?? new FlakyWorkload()]);
+
+    public static IReadOnlyDictionary<string, JsonElement> Parameters(string name, long value) =>
+        new Dictionary<string, JsonElement>(StringComparer.Ordinal) { [name] = JsonSerializer.SerializeToElement(value) };
+
+    public static JobSpec MonteCarlo(int shards, long samples, long seed = 42, double toleratedFailurePercent = 0, int maxParallelism = 100) =>
+        new("montecarlo-pi", Parameters("samples", samples), shards, maxParallelism, FastRetry(), toleratedFailurePercent, seed);
+
+    public static JobSpec Flaky(int shards, IEnumerable<int> failShards, int failAttempts, double toleratedFailurePercent = 0, int maxAttempts = 3, int maxParallelism = 100, int delayMs = 0) =>
+        new(FlakyWorkload.WorkloadName, FlakyWorkload.Parameters(failShards, failAttempts, delayMs), shards, maxParallelism, FastRetry(maxAttempts), toleratedFailurePercent, 0);
+}
