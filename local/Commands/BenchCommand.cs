@@ -108,6 +108,6 @@ public static class BenchCommand
         return $"Machine: {Environment.ProcessorCount} cores, {cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {RuntimeInformation.OSDescription}, .NET {Environment.Version}\n"
             + $"Engine:  partitions {d.PartitionCount}, activities {d.MaxConcurrentActivityFunctions}, orchestrations {d.MaxConcurrentOrchestratorFunctions}, "
             + $"extended sessions {d.ExtendedSessionsEnabled}, max polling {d.MaxQueuePollingInterval.TotalMilliseconds:0} ms, control batch {d.ControlQueueBatchSize}, "
-            + $"shards per orchestration {options.Settings.Engine.ShardsPerOrchestration}";
+            + $"shards per orchestration {options.Settings.Engine.ShardsPerOrchestration}, activity dispatchers {options.Settings.Engine.ActivityDispatchers}";
     }
 }

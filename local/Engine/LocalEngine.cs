@@ -57,7 +57,7 @@ public sealed class LocalEngine : IAsyncDisposable
         TaskHubWorker? worker = null;
         if (runWorker)
         {
-            worker = new TaskHubWorker(service, loggerFactory);
+            worker = new TaskHubWorker(new ParallelDispatchService(service, settings.Engine.ActivityDispatchers), loggerFactory);
             Register(worker, new DurableTaskShimFactory(new DurableTaskWorkerOptions(), loggerFactory), workloads, blobs);
             await worker.StartAsync().ConfigureAwait(false);
         }

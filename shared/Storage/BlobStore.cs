@@ -48,8 +48,18 @@ public sealed class BlobStore : IBlobStore
         }
 
         var containerName = path[..slash];
-        var container = await _containers.GetOrAdd(containerName, name => new Lazy<Task<BlobContainerClient>>(() => CreateContainerAsync(name))).Value.ConfigureAwait(false);
-        return container.GetBlobClient(path[(slash + 1)..]);
+        var creation = _containers.GetOrAdd(containerName, name => new Lazy<Task<BlobContainerClient>>(() => CreateContainerAsync(name)));
+        try
+        {
+            var container = await creation.Value.ConfigureAwait(false);
+            return container.GetBlobClient(path[(slash + 1)..]);
+        }
+        catch (RequestFailedException)
+        {
+            // A transient failure must not stick: the next caller tries to create the container again.
+            _containers.TryRemove(new KeyValuePair<string, Lazy<Task<BlobContainerClient>>>(containerName, creation));
+            throw;
+        }
     }
 
     private async Task<BlobContainerClient> CreateContainerAsync(string name)

@@ -39,7 +39,7 @@ public sealed class TestHost : IAsyncDisposable
         {
             StorageConnection = azurite.ConnectionString,
             Durable = settings.Durable with { HubName = hubName ?? NewHubName() },
-            Engine = new JobEngineOptions(shardsPerOrchestration),
+            Engine = settings.Engine with { ShardsPerOrchestration = shardsPerOrchestration },
         };
         var flaky = new FlakyWorkload();
         var options = new LocalHostOptions(settings, new WorkloadCatalog([.. WorkloadCatalog.BuiltIn, flaky]), NullLoggerFactory.Instance)

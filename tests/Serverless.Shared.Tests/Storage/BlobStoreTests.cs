@@ -180,6 +180,29 @@ public sealed class BlobStoreTests
     }
 
     [Fact]
+    public async Task WriteAsync_ContainerCreationFailedOnce_RetriesCreationOnNextWrite()
+    {
+        // Arrange: the first attempt to create the container hits a transient error, the second succeeds.
+        var transient = new RequestFailedException(503, "server busy", "ServerBusy", null);
+        Container("results")
+            .SetupSequence(c => c.CreateIfNotExistsAsync(It.IsAny<PublicAccessType>(), It.IsAny<IDictionary<string, string>>(), It.IsAny<BlobContainerEncryptionScopeOptions>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(transient)
+            .Returns(_containerCreated.Task);
+        var store = new BlobStore(_service.Object);
+        var first = await Assert.ThrowsAsync<RequestFailedException>(() => store.WriteAsync("results/job/a.json", BinaryData.FromString("{}")));
+
+        // Act: a later write must not be failed forever by the cached failure.
+        var size = await store.WriteAsync("results/job/b.json", BinaryData.FromString("{}"));
+
+        // Assert
+        Assert.Same(transient, first);
+        Assert.Equal(2, size);
+        _containers["results"].Verify(
+            c => c.CreateIfNotExistsAsync(It.IsAny<PublicAccessType>(), It.IsAny<IDictionary<string, string>>(), It.IsAny<BlobContainerEncryptionScopeOptions>(), It.IsAny<CancellationToken>()),
+            Times.Exactly(2));
+    }
+
+    [Fact]
     public async Task ReadAsync_ExistingBlob_ReturnsContent()
     {
         // Arrange
