@@ -12,13 +12,13 @@ namespace Serverless.Functions;
 /// </summary>
 public sealed class DurableFunctions
 {
-    private readonly RunShardActivity _runShard;
+    private readonly RunShardsActivity _runShards;
     private readonly RangeReducer _reducer;
     private readonly FinishJobActivity _finishJob;
 
-    public DurableFunctions(RunShardActivity runShard, RangeReducer reducer, FinishJobActivity finishJob)
+    public DurableFunctions(RunShardsActivity runShards, RangeReducer reducer, FinishJobActivity finishJob)
     {
-        _runShard = runShard;
+        _runShards = runShards;
         _reducer = reducer;
         _finishJob = finishJob;
     }
@@ -31,8 +31,8 @@ public sealed class DurableFunctions
     public static Task<RangeSummary> RunRangeAsync([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new ShardRangeOrchestrator().RunAsync(context, context.GetInput<RangeInput>()!);
 
-    [Function(nameof(RunShardActivity))]
-    public Task<ShardResult> RunShardAsync([ActivityTrigger] ShardInput input) => _runShard.ExecuteAsync(input);
+    [Function(nameof(RunShardsActivity))]
+    public Task<IReadOnlyList<ShardOutcome>> RunShardsAsync([ActivityTrigger] RunShardsInput input) => _runShards.ExecuteAsync(input);
 
     [Function(nameof(ReduceShardsActivity))]
     public Task<RangeSummary> ReduceShardsAsync([ActivityTrigger] ReduceShardsInput input) => _reducer.ReduceShardsAsync(input);

@@ -22,7 +22,7 @@ builder.Services.AddSingleton(services => new JobEngineOptions(
     services.GetRequiredService<IConfiguration>().GetValue("serverless:shardsPerOrchestration", JobEngineOptions.DefaultShardsPerOrchestration)));
 builder.Services.AddSingleton<IBlobStore>(services => new BlobStore(StorageClients.BlobService(services.GetRequiredService<IConfiguration>())));
 builder.Services.AddSingleton<RangeReducer>();
-builder.Services.AddSingleton<RunShardActivity>();
+builder.Services.AddSingleton<RunShardsActivity>();
 builder.Services.AddSingleton<FinishJobActivity>();
 
 await builder.Build().RunAsync().ConfigureAwait(false);

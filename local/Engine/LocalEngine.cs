@@ -96,7 +96,7 @@ public sealed class LocalEngine : IAsyncDisposable
             Orchestration(shims, nameof(JobOrchestrator), () => new JobOrchestrator()),
             Orchestration(shims, nameof(ShardRangeOrchestrator), () => new ShardRangeOrchestrator()));
         worker.AddTaskActivities(
-            Activity(shims, nameof(RunShardActivity), new RunShardActivity(workloads, blobs)),
+            Activity(shims, nameof(RunShardsActivity), new RunShardsActivity(workloads, blobs)),
             Activity(shims, nameof(ReduceShardsActivity), new ReduceShardsActivity(reducer)),
             Activity(shims, nameof(MergeRangesActivity), new MergeRangesActivity(reducer)),
             Activity(shims, nameof(FinishJobActivity), new FinishJobActivity(workloads, blobs, reducer, TimeProvider.System)));

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Serverless.Jobs;
-using Serverless.Workloads;
 
 namespace Serverless.Orchestration;
 
@@ -16,9 +15,20 @@ public sealed record RangeInput(string JobId, JobSpec Spec, int Start, int End, 
 /// <summary>What a finished range reports upward: counts and the blob holding its records and partial.</summary>
 public sealed record RangeSummary(int Start, int End, int Succeeded, int Failed, string Blob);
 
-public sealed record ShardInput(string JobId, string Workload, IReadOnlyDictionary<string, JsonElement> Parameters, ShardPosition Position);
+/// <summary>One attempt at one shard.</summary>
+public sealed record ShardAttempt(int Index, int Attempt);
 
-public sealed record ShardResult(string Blob, long Size, double DurationMs);
+/// <summary>A batch of shard attempts for one activity call.</summary>
+public sealed record RunShardsInput(
+    string JobId,
+    string Workload,
+    IReadOnlyDictionary<string, JsonElement> Parameters,
+    int ShardCount,
+    long Seed,
+    IReadOnlyList<ShardAttempt> Shards);
+
+/// <summary>How one shard attempt went: its blob and size, or its error. Duration includes the blob write.</summary>
+public sealed record ShardOutcome(int Index, int Attempt, string? Blob, long? Size, double DurationMs, string? Error);
 
 public sealed record ReduceShardsInput(string JobId, string Workload, int Start, int End, IReadOnlyList<ShardRecord> Shards);
 

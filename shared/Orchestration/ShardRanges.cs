@@ -16,11 +16,7 @@ public static class ShardRanges
         int succeeded = 0, failed = 0;
         if (range.Count <= range.ShardsPerOrchestration)
         {
-            var records = await BoundedFanOut.RunAsync(
-                range.Count,
-                range.Parallelism,
-                i => RunShardAsync(context, range, range.Start + i),
-                record => Count(record.Status == ShardStatus.Succeeded ? 1 : 0, record.Status == ShardStatus.Failed ? 1 : 0)).ConfigureAwait(true);
+            var records = await RunLeafAsync(context, range, record => Count(record.Status == ShardStatus.Succeeded ? 1 : 0, record.Status == ShardStatus.Failed ? 1 : 0)).ConfigureAwait(true);
             return await context.CallActivityAsync<RangeSummary>(
                 nameof(ReduceShardsActivity),
                 new ReduceShardsInput(range.JobId, range.Spec.Workload, range.Start, range.End, records)).ConfigureAwait(true);
@@ -73,30 +69,86 @@ public static class ShardRanges
         return children;
     }
 
-    /// <summary>Runs one shard, retrying failures with exponential backoff on durable timers.</summary>
-    private static async Task<ShardRecord> RunShardAsync(TaskOrchestrationContext context, RangeInput range, int index)
+    /// <summary>
+    /// Runs the shards of a leaf range as batched activity calls (see <see cref="BatchSizer"/>), at most
+    /// Parallelism shards at once. A failed shard is retried alone after its backoff, on a durable timer,
+    /// until the spec's attempts are spent; then it is recorded as failed with its last error.
+    /// </summary>
+    private static async Task<ShardRecord[]> RunLeafAsync(TaskOrchestrationContext context, RangeInput range, Action<ShardRecord> onRecord)
     {
-        var spec = range.Spec;
-        string? error = null;
-        for (var attempt = 1; attempt <= spec.Retry.MaxAttempts; attempt++)
+        var retry = range.Spec.Retry;
+        var records = new ShardRecord[range.Count];
+        var ready = new Queue<ShardAttempt>(Enumerable.Range(range.Start, range.Count).Select(index => new ShardAttempt(index, 1)));
+        var work = new List<Task<LeafEvent>>();
+        var sizer = new BatchSizer();
+        int shardsRunning = 0, callsRunning = 0;
+        while (ready.Count > 0 || work.Count > 0)
         {
-            if (attempt > 1)
+            while (sizer.MayStart(callsRunning) && sizer.NextBatchSize(ready.Count, range.Parallelism - shardsRunning) is > 0 and var size)
             {
-                await context.CreateTimer(spec.Retry.DelayBefore(attempt), CancellationToken.None).ConfigureAwait(true);
+                var batch = Enumerable.Range(0, size).Select(_ => ready.Dequeue()).ToList();
+                shardsRunning += batch.Count;
+                callsRunning++;
+                work.Add(RunBatchAsync(context, range, batch));
             }
 
-            try
+            var finished = await Task.WhenAny(work).ConfigureAwait(true);
+            work.Remove(finished);
+            var next = await finished.ConfigureAwait(true);
+            if (next.RetryReady is { } again)
             {
-                var input = new ShardInput(range.JobId, spec.Workload, spec.Parameters, new(index, spec.Shards, spec.Seed, attempt));
-                var result = await context.CallActivityAsync<ShardResult>(nameof(RunShardActivity), input).ConfigureAwait(true);
-                return new ShardRecord(index, ShardStatus.Succeeded, result.Blob, result.Size, attempt, result.DurationMs, null);
+                ready.Enqueue(again);
+                continue;
             }
-            catch (TaskFailedException ex)
+
+            shardsRunning -= next.Outcomes.Count;
+            callsRunning--;
+            foreach (var outcome in next.Outcomes)
             {
-                error = ex.FailureDetails.ErrorMessage;
+                sizer.Observe(outcome.DurationMs);
+                if (outcome.Error is not null && outcome.Attempt < retry.MaxAttempts)
+                {
+                    work.Add(RetryLaterAsync(context, new ShardAttempt(outcome.Index, outcome.Attempt + 1), retry.DelayBefore(outcome.Attempt + 1)));
+                    continue;
+                }
+
+                var record = new ShardRecord(
+                    outcome.Index,
+                    outcome.Error is null ? ShardStatus.Succeeded : ShardStatus.Failed,
+                    outcome.Blob,
+                    outcome.Size,
+                    outcome.Attempt,
+                    outcome.DurationMs,
+                    outcome.Error);
+                records[outcome.Index - range.Start] = record;
+                onRecord(record);
             }
         }
 
-        return new ShardRecord(index, ShardStatus.Failed, null, null, spec.Retry.MaxAttempts, null, error);
+        return records;
     }
+
+    private static async Task<LeafEvent> RunBatchAsync(TaskOrchestrationContext context, RangeInput range, List<ShardAttempt> batch)
+    {
+        var spec = range.Spec;
+        try
+        {
+            var input = new RunShardsInput(range.JobId, spec.Workload, spec.Parameters, spec.Shards, spec.Seed, batch);
+            return new LeafEvent(await context.CallActivityAsync<IReadOnlyList<ShardOutcome>>(nameof(RunShardsActivity), input).ConfigureAwait(true), null);
+        }
+        catch (TaskFailedException ex)
+        {
+            // The call itself failed (the worker died, the workload is gone): every shard in it failed this attempt.
+            return new LeafEvent([.. batch.Select(s => new ShardOutcome(s.Index, s.Attempt, null, null, 0, ex.FailureDetails.ErrorMessage))], null);
+        }
+    }
+
+    private static async Task<LeafEvent> RetryLaterAsync(TaskOrchestrationContext context, ShardAttempt attempt, TimeSpan delay)
+    {
+        await context.CreateTimer(delay, CancellationToken.None).ConfigureAwait(true);
+        return new LeafEvent([], attempt);
+    }
+
+    /// <summary>What a leaf waits on: a batch that ran, or a retry whose backoff has elapsed.</summary>
+    private sealed record LeafEvent(IReadOnlyList<ShardOutcome> Outcomes, ShardAttempt? RetryReady);
 }
