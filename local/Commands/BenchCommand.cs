@@ -6,6 +6,8 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Serverless.Api;
 using Serverless.Jobs;
+using Serverless.Local.Engine;
+using Serverless.Local.Storage;
 using Serverless.Workloads;
 
 namespace Serverless.Local.Commands;
@@ -19,7 +21,7 @@ public static class BenchCommand
 {
     public static Command Create()
     {
-        var shards = new Option<int>("--shards") { Description = "CPU shards for the efficiency run (default 4 per core).", DefaultValueFactory = _ => 4 * Environment.ProcessorCount };
+        var shards = new Option<int>("--shards") { Description = "CPU shards for the efficiency run (default 32 per core).", DefaultValueFactory = _ => 32 * Environment.ProcessorCount };
         var seconds = new Option<double>("--shard-seconds") { Description = "CPU seconds per shard.", DefaultValueFactory = _ => 1.0 };
         var trivial = new Option<int>("--trivial") { Description = "Trivial shards for the fan-out run.", DefaultValueFactory = _ => 2000 };
         var bench = new Command("bench", "Measure efficiency against a direct parallel loop, and trivial fan-out throughput.") { shards, seconds, trivial };
@@ -31,13 +33,26 @@ public static class BenchCommand
     {
         var options = CliContext.Options(LogLevel.Warning, runWorker: true);
         var hub = "bench" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
-        options = options with { Settings = options.Settings with { Durable = options.Settings.Durable with { HubName = hub } } };
+
+        // A fresh in-memory emulator unless storage is configured: the figures then do not depend on what
+        // earlier runs left in .azurite (Azurite re-serialises its whole database as it grows).
+        await using var azurite = options.Settings.StorageConnection is null
+            ? await AzuriteProcess.StartAsync(options.Settings.AppRoot, location: null, options.LoggerFactory.CreateLogger("Azurite"), preferDefaultPorts: false, cancellationToken).ConfigureAwait(false)
+            : null;
+        options = options with
+        {
+            Settings = options.Settings with
+            {
+                StorageConnection = azurite?.ConnectionString ?? options.Settings.StorageConnection,
+                Durable = options.Settings.Durable with { HubName = hub },
+            },
+        };
         var workload = new MonteCarloPiWorkload();
         var samplesPerShard = (long)(Calibrate() * shardSeconds);
         var spec = new JobSpec(workload.Name, new Dictionary<string, JsonElement> { ["samples"] = JsonSerializer.SerializeToElement(samplesPerShard * cpuShards) },
             cpuShards, Math.Min(cpuShards, JobLimits.MaxParallelism), RetrySpec.Default, 0, Seed: 7);
 
-        Console.WriteLine(Describe(options));
+        Console.WriteLine(Describe(options, azurite is null ? "the configured AzureWebJobsStorage" : "Azurite, in memory, started for this run"));
         Console.WriteLine($"(a) montecarlo-pi: {cpuShards} shards x {samplesPerShard:N0} samples (~{shardSeconds:0.##} CPU-s each)");
         var direct = Stopwatch.StartNew();
         var directInside = await DirectAsync(workload, spec, cancellationToken).ConfigureAwait(false);
@@ -47,14 +62,14 @@ public static class BenchCommand
         await using var host = await LocalHost.StartAsync(options).ConfigureAwait(false);
         try
         {
-            await TimeJobAsync(host.Engine.Jobs, spec with { Workload = "sleep", Parameters = new Dictionary<string, JsonElement>(), Shards = 4 }, cancellationToken).ConfigureAwait(false); // warm-up
-            var (orchestrated, status) = await TimeJobAsync(host.Engine.Jobs, spec, cancellationToken).ConfigureAwait(false);
+            await TimeJobAsync(host.Engine, spec with { Workload = "sleep", Parameters = new Dictionary<string, JsonElement>(), Shards = 4 }, cancellationToken).ConfigureAwait(false); // warm-up
+            var (orchestrated, status) = await TimeJobAsync(host.Engine, spec, cancellationToken).ConfigureAwait(false);
             var orchestratedInside = status.Output?.Result?.GetProperty("inside").GetInt64();
             Console.WriteLine($"    durable engine on Azurite:   {orchestrated.TotalSeconds:0.00} s  (same answer as direct: {(orchestratedInside == directInside ? "yes" : "NO")})");
             Console.WriteLine($"    efficiency = direct / orchestrated = {direct.Elapsed / orchestrated:0.000}");
 
             var trivial = spec with { Workload = "sleep", Parameters = new Dictionary<string, JsonElement>(), Shards = trivialShards, MaxParallelism = JobLimits.MaxParallelism };
-            var (fanOut, _) = await TimeJobAsync(host.Engine.Jobs, trivial, cancellationToken).ConfigureAwait(false);
+            var (fanOut, _) = await TimeJobAsync(host.Engine, trivial, cancellationToken).ConfigureAwait(false);
             Console.WriteLine($"(b) trivial fan-out: {trivialShards} shards in {fanOut.TotalSeconds:0.00} s = {trivialShards / fanOut.TotalSeconds:0.0} shards/s");
             return orchestratedInside == directInside ? 0 : 1;
         }
@@ -85,27 +100,27 @@ public static class BenchCommand
         return inside;
     }
 
-    private static async Task<(TimeSpan Elapsed, JobStatusView Status)> TimeJobAsync(JobService jobs, JobSpec spec, CancellationToken cancellationToken)
+    /// <summary>Runs a job and times it from submission to completion, polling lightly so the poll is not a load.</summary>
+    private static async Task<(TimeSpan Elapsed, JobStatusView Status)> TimeJobAsync(LocalEngine engine, JobSpec spec, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
-        var jobId = await jobs.StartAsync(spec, cancellationToken).ConfigureAwait(false);
-        while (true)
+        var jobId = await engine.Jobs.StartAsync(spec, cancellationToken).ConfigureAwait(false);
+        while (await engine.Client.GetInstanceAsync(jobId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is not { IsCompleted: true })
         {
-            var status = await jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false);
-            if (status?.IsFinished == true)
-            {
-                return status.RuntimeStatus == "Completed" ? (stopwatch.Elapsed, status) : throw new InvalidOperationException($"Benchmark job {jobId} ended {status.Phase}: {status.Error}");
-            }
-
-            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }
+
+        var elapsed = stopwatch.Elapsed;
+        var status = await engine.Jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false);
+        return status?.RuntimeStatus == "Completed" ? (elapsed, status) : throw new InvalidOperationException($"Benchmark job {jobId} ended {status?.Phase}: {status?.Error}");
     }
 
-    private static string Describe(LocalHostOptions options)
+    private static string Describe(LocalHostOptions options, string storage)
     {
         var d = options.Settings.Durable;
         var cpu = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':')[1].Trim() : null;
         return $"Machine: {Environment.ProcessorCount} cores, {cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {RuntimeInformation.OSDescription}, .NET {Environment.Version}\n"
+            + $"Storage: {storage}\n"
             + $"Engine:  partitions {d.PartitionCount}, activities {d.MaxConcurrentActivityFunctions}, orchestrations {d.MaxConcurrentOrchestratorFunctions}, "
             + $"extended sessions {d.ExtendedSessionsEnabled}, max polling {d.MaxQueuePollingInterval.TotalMilliseconds:0} ms, control batch {d.ControlQueueBatchSize}, "
             + $"shards per orchestration {options.Settings.Engine.ShardsPerOrchestration}, activity dispatchers {options.Settings.Engine.ActivityDispatchers}";

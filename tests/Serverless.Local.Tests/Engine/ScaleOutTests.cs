@@ -43,11 +43,13 @@ public sealed class ScaleOutTests
         await using var first = await TestHost.StartAsync(_azurite, hub);
         await using var second = await TestHost.StartAsync(_azurite, hub, serveHttp: false);
 
-        var job = await first.SubmitAsync(new { workload = "flaky", shards = 40, maxParallelism = 40, parameters = new { milliseconds = 300 } });
+        // More shards in flight than one host runs at once (maxConcurrentActivityFunctions), so work waits in the
+        // shared queue long enough for the second host to take some.
+        var job = await first.SubmitAsync(new { workload = "flaky", shards = 100, maxParallelism = 100, parameters = new { milliseconds = 400 } });
         var status = await first.WaitAsync(job.Id);
 
         Assert.Equal("Completed", status.GetProperty("phase").GetString());
-        Assert.Equal(40, first.Flaky.Ran.Count + second.Flaky.Ran.Count);
+        Assert.Equal(100, first.Flaky.Ran.Count + second.Flaky.Ran.Count);
         Assert.NotEmpty(first.Flaky.Ran);
         Assert.NotEmpty(second.Flaky.Ran);
     }

@@ -80,7 +80,7 @@ public sealed class FinishJobActivityTests
 
     private async Task<RangeSummary> ReduceAsync(JobSpec spec, HashSet<int> failed)
     {
-        var run = new RunShardActivity(_catalog, _blobs);
+        var run = new RunShardsActivity(_catalog, _blobs);
         var records = new List<ShardRecord>();
         for (var i = 0; i < spec.Shards; i++)
         {
@@ -90,8 +90,8 @@ public sealed class FinishJobActivityTests
                 continue;
             }
 
-            var result = await run.ExecuteAsync(new ShardInput(JobId, spec.Workload, spec.Parameters, new ShardPosition(i, spec.Shards, spec.Seed)));
-            records.Add(new ShardRecord(i, ShardStatus.Succeeded, result.Blob, result.Size, 1, result.DurationMs, null));
+            var result = (await run.ExecuteAsync(new RunShardsInput(JobId, spec.Workload, spec.Parameters, spec.Shards, spec.Seed, [new ShardAttempt(i, 1)]))).Single();
+            records.Add(new ShardRecord(i, ShardStatus.Succeeded, result.Blob!, result.Size, 1, result.DurationMs, null));
         }
 
         // Two leaf ranges merged, as a large job would.

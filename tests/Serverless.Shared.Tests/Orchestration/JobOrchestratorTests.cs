@@ -33,7 +33,7 @@ public sealed class DurableHostFixture : IAsyncLifetime
             {
                 tasks.AddOrchestrator<JobOrchestrator>();
                 tasks.AddOrchestrator<ShardRangeOrchestrator>();
-                tasks.AddActivity<RunShardActivity>();
+                tasks.AddActivity<RunShardsActivity>();
                 tasks.AddActivity<ReduceShardsActivity>();
                 tasks.AddActivity<MergeRangesActivity>();
                 tasks.AddActivity<FinishJobActivity>();

@@ -14,12 +14,12 @@ public sealed class RangeReducerTests
     private readonly InMemoryBlobStore _blobs = new();
     private readonly WorkloadCatalog _catalog = Specs.Catalog();
     private readonly RangeReducer _reducer;
-    private readonly RunShardActivity _runShard;
+    private readonly RunShardsActivity _runShard;
 
     public RangeReducerTests()
     {
         _reducer = new RangeReducer(_catalog, _blobs);
-        _runShard = new RunShardActivity(_catalog, _blobs);
+        _runShard = new RunShardsActivity(_catalog, _blobs);
     }
 
     private async Task<List<ShardRecord>> RunShardsAsync(JobSpec spec, int start, int end, HashSet<int>? failed = null)
@@ -33,8 +33,8 @@ public sealed class RangeReducerTests
                 continue;
             }
 
-            var result = await _runShard.ExecuteAsync(new ShardInput(JobId, spec.Workload, spec.Parameters, new ShardPosition(i, spec.Shards, spec.Seed, 2)));
-            records.Add(new ShardRecord(i, ShardStatus.Succeeded, result.Blob, result.Size, 2, result.DurationMs, null));
+            var result = (await _runShard.ExecuteAsync(new RunShardsInput(JobId, spec.Workload, spec.Parameters, spec.Shards, spec.Seed, [new ShardAttempt(i, 2)]))).Single();
+            records.Add(new ShardRecord(i, ShardStatus.Succeeded, result.Blob!, result.Size, 2, result.DurationMs, null));
         }
 
         return records;
@@ -57,11 +57,11 @@ public sealed class RangeReducerTests
         var spec = Specs.MonteCarlo(shards: 4, samples: 4_000);
 
         // Act
-        var result = await _runShard.ExecuteAsync(new ShardInput(JobId, spec.Workload, spec.Parameters, new ShardPosition(2, 4, spec.Seed, 3)));
+        var result = (await _runShard.ExecuteAsync(new RunShardsInput(JobId, spec.Workload, spec.Parameters, 4, spec.Seed, [new ShardAttempt(2, 3)]))).Single();
 
         // Assert
         Assert.Equal(JobBlobLayout.Shard(JobId, 2), result.Blob);
-        var blob = _blobs.Get(result.Blob);
+        var blob = _blobs.Get(result.Blob!);
         Assert.Equal(blob.ToMemory().Length, result.Size);
         var output = JobJson.Deserialize<ShardOutput>(blob);
         Assert.Equal(2, output.Index);
