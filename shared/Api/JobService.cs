@@ -72,7 +72,37 @@ public sealed class JobService
     public async Task<JobStatusView?> GetAsync(string jobId, CancellationToken cancellationToken = default)
     {
         var metadata = await _client.GetInstanceAsync(jobId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
-        return metadata is null || !IsJob(metadata) ? null : JobStatusView.From(metadata);
+        if (metadata is null || !IsJob(metadata))
+        {
+            return null;
+        }
+
+        var job = JobStatusView.From(metadata);
+        return job.CustomStatus is { } progress && job.RuntimeStatus == nameof(OrchestrationRuntimeStatus.Running)
+            && metadata.ReadInputAs<JobInput>() is { } input && input.Spec.Shards > input.ShardsPerOrchestration
+            ? job with { CustomStatus = await AddRangeProgressAsync(jobId, progress, cancellationToken).ConfigureAwait(false) }
+            : job;
+    }
+
+    /// <summary>
+    /// A large job's own status only moves when a whole range finishes; each running range reports the shards
+    /// it has finished itself. A finished shard is counted by exactly one running orchestration (its range
+    /// until that completes, then the parent), so the sum is the job's progress.
+    /// </summary>
+    private async Task<JobProgress> AddRangeProgressAsync(string jobId, JobProgress job, CancellationToken cancellationToken)
+    {
+        int completed = job.CompletedShards, failed = job.FailedShards;
+        var running = new OrchestrationQuery { InstanceIdPrefix = jobId + ":", Statuses = [OrchestrationRuntimeStatus.Running], FetchInputsAndOutputs = true };
+        await foreach (var range in _client.GetAllInstancesAsync(running).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            if (range.SerializedCustomStatus is not null && range.ReadCustomStatusAs<JobProgress>() is { } progress)
+            {
+                completed += progress.CompletedShards;
+                failed += progress.FailedShards;
+            }
+        }
+
+        return job with { CompletedShards = Math.Min(completed, job.TotalShards), FailedShards = failed };
     }
 
     /// <summary>One page of jobs created since <paramref name="createdFrom"/>, newest first within the page.</summary>

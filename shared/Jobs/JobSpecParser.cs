@@ -56,9 +56,10 @@ public sealed class JobSpecParser
             errors.Add("workload", $"'{workloadName}' is not a known workload (known: {string.Join(", ", _workloads.Names)}).");
         }
 
-        if (workload is not null && parametersValid && shards > 0)
+        if (workload is not null && parametersValid)
         {
-            workload.Validate(parameters, shards, errors);
+            // Check the parameters even when 'shards' is bad, so one answer names every problem.
+            workload.Validate(parameters, Math.Max(shards, 1), errors);
         }
 
         return errors.IsEmpty

@@ -46,14 +46,14 @@ public sealed class JobsApiTests : IDisposable
 
     private static JobSpec Spec => Specs.MonteCarlo(shards: 10, samples: 1_000);
 
-    private static OrchestrationMetadata Job(OrchestrationRuntimeStatus status, object? customStatus = null, object? output = null, string name = nameof(JobOrchestrator), string id = JobId, TaskFailureDetails? failure = null, DateTimeOffset? createdAt = null) =>
+    private static OrchestrationMetadata Job(OrchestrationRuntimeStatus status, object? customStatus = null, object? output = null, string name = nameof(JobOrchestrator), string id = JobId, TaskFailureDetails? failure = null, DateTimeOffset? createdAt = null, JobInput? input = null) =>
         new(name, id)
         {
             RuntimeStatus = status,
             CreatedAt = createdAt ?? Created,
             FailureDetails = failure,
             LastUpdatedAt = Created.AddMinutes(1),
-            SerializedInput = JsonDataConverter.Default.Serialize(new JobInput(Spec, 250)),
+            SerializedInput = JsonDataConverter.Default.Serialize(input ?? new JobInput(Spec, 250)),
             SerializedCustomStatus = customStatus is null ? null : JsonDataConverter.Default.Serialize(customStatus),
             SerializedOutput = output is null ? null : JsonDataConverter.Default.Serialize(output),
             DataConverter = JsonDataConverter.Default,
@@ -416,5 +416,35 @@ public sealed class JobsApiTests : IDisposable
         Assert.Equal(StatusCodes.Status400BadRequest, _http.Response.StatusCode);
         Assert.Equal(ProblemJson, _http.Response.ContentType);
         Assert.Equal([field], body.GetProperty("errors").EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task GetStatusAsync_RunningJobLargerThanOneOrchestration_AddsRunningRangesProgress()
+    {
+        // Arrange: 1,000 shards at 250 per orchestration; one range done (in the job's own count), two running.
+        GivenInstance(Job(OrchestrationRuntimeStatus.Running, new JobProgress("Running", 1_000, 250, 1), input: new JobInput(Spec with { Shards = 1_000 }, 250)));
+        GivenAllInstances(
+            Job(OrchestrationRuntimeStatus.Running, new JobProgress("Running", 250, 100, 2), name: nameof(ShardRangeOrchestrator), id: JobId + ":250-500"),
+            Job(OrchestrationRuntimeStatus.Running, new JobProgress("Running", 250, 40, 0), name: nameof(ShardRangeOrchestrator), id: JobId + ":500-750"));
+
+        // Act
+        var body = await ExecuteAsync(await JobsApi.GetStatusAsync(_http.Request, _jobs, JobId));
+
+        // Assert
+        var progress = body.GetProperty("customStatus");
+        Assert.Equal(390, progress.GetProperty("completedShards").GetInt32());
+        Assert.Equal(3, progress.GetProperty("failedShards").GetInt32());
+        _client.Verify(c => c.GetAllInstancesAsync(It.Is<OrchestrationQuery?>(q => q != null && q.InstanceIdPrefix == JobId + ":")), Times.Once);
+    }
+
+    [Fact]
+    public async Task GetStatusAsync_RunningSmallJob_DoesNotQueryRanges()
+    {
+        GivenInstance(Job(OrchestrationRuntimeStatus.Running, new JobProgress("Running", 10, 4, 0)));
+
+        var body = await ExecuteAsync(await JobsApi.GetStatusAsync(_http.Request, _jobs, JobId));
+
+        Assert.Equal(4, body.GetProperty("customStatus").GetProperty("completedShards").GetInt32());
+        _client.Verify(c => c.GetAllInstancesAsync(It.IsAny<OrchestrationQuery?>()), Times.Never);
     }
 }

@@ -363,10 +363,10 @@ public sealed class JobSpecParserTests
         // Act
         var (spec, errors) = Parse(json);
 
-        // Assert: parameters are not checked against an invalid shard count, so "parameters.samples" is absent.
+        // Assert: parameters are checked even though the shard count is bad, so every problem is named at once.
         Assert.Null(spec);
         Assert.Equal(
-            ["colour", "maxParallelism", "retry.maxAttempts", "shards", "toleratedFailurePercent"],
+            ["colour", "maxParallelism", "parameters.samples", "retry.maxAttempts", "shards", "toleratedFailurePercent"],
             errors.Keys.Order(StringComparer.Ordinal));
     }
 
