@@ -92,17 +92,22 @@ public sealed class LocalHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// As Functions does: the configured AzureWebJobsStorage wins. With none, or with UseDevelopmentStorage=true
-    /// and no emulator listening, Azurite is started here with its state under .azurite/.
+    /// As Functions does: a configured AzureWebJobsStorage wins. With none, or with UseDevelopmentStorage=true,
+    /// the emulator on the default ports is used: the one already listening there (another local host's,
+    /// say, so several hosts share one task hub), or else one started here with its state under .azurite/.
     /// </summary>
     private static async Task<(string, AzuriteProcess?)> ResolveStorageAsync(LocalSettings settings, ILogger logger)
     {
         var configured = settings.StorageConnection;
-        var wantsEmulator = configured is null
-            || (configured.Contains("UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase) && !AzuriteProcess.DefaultPortsInUse());
+        var wantsEmulator = configured is null || configured.Contains("UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase);
         if (!wantsEmulator)
         {
             return (configured!, null);
+        }
+
+        if (AzuriteProcess.DefaultPortsInUse())
+        {
+            return (AzuriteProcess.ConnectionStringFor(AzuriteProcess.DefaultPorts), null);
         }
 
         var azurite = await AzuriteProcess.StartAsync(settings.AppRoot, settings.AzuriteLocation, logger).ConfigureAwait(false);

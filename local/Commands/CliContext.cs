@@ -14,7 +14,8 @@ public static class CliContext
             .AddSimpleConsole(o => o.SingleLine = true)
             .SetMinimumLevel(level)
             .AddFilter("DurableTask", LogLevel.Warning)
-            .AddFilter("Azure", LogLevel.Warning));
+            .AddFilter("Azure", LogLevel.Warning)
+            .AddFilter(typeof(LocalHost).FullName, LogLevel.Information)); // "Installing Azurite", "Azurite started"
         return new LocalHostOptions(settings, new WorkloadCatalog(WorkloadCatalog.BuiltIn), loggerFactory) { RunWorker = runWorker, HttpUrl = httpUrl };
     }
 }

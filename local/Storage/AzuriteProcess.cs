@@ -15,7 +15,7 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
 {
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private static readonly string[] Services = ["blob", "queue", "table"];
-    private static readonly int[] DefaultPorts = [10000, 10001, 10002];
+    public static IReadOnlyList<int> DefaultPorts { get; } = [10000, 10001, 10002];
     private readonly List<Process> _processes;
 
     private AzuriteProcess(List<Process> processes, int[] ports)
@@ -49,7 +49,7 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
             await RunToEndAsync("npm", "ci --no-audit --no-fund", appRoot, cancellationToken).ConfigureAwait(false);
         }
 
-        var ports = preferDefaultPorts && !DefaultPorts.Any(IsListening) ? DefaultPorts : Services.Select(_ => FreePort()).ToArray();
+        var ports = preferDefaultPorts && !DefaultPorts.Any(IsListening) ? [.. DefaultPorts] : Services.Select(_ => FreePort()).ToArray();
         var processes = new List<Process>();
         var azurite = new AzuriteProcess(processes, ports);
         try

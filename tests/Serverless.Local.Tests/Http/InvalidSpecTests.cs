@@ -7,19 +7,12 @@ namespace Serverless.Local.Tests.Http;
 
 /// <summary>Bad specs get 400 problem+json naming the field, and start nothing.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class InvalidSpecTests : IAsyncLifetime
+public sealed class InvalidSpecTests : HostedTest
 {
-    private readonly AzuriteFixture _azurite;
-    private TestHost _host = null!;
-
     public InvalidSpecTests(AzuriteFixture azurite)
+        : base(azurite)
     {
-        _azurite = azurite;
     }
-
-    public async Task InitializeAsync() => _host = await TestHost.StartAsync(_azurite);
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Theory]
     [InlineData("{\"workload\": \"montecarlo-pi\", \"shards\": ", "$")]
@@ -37,13 +30,13 @@ public sealed class InvalidSpecTests : IAsyncLifetime
     public async Task Submit_InvalidSpec_Returns400NamingFieldAndStartsNothing(string body, string field)
     {
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
-        using var response = await _host.Http.PostAsync("api/jobs", content);
+        using var response = await Host.Http.PostAsync("api/jobs", content);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"No error for '{field}' in {problem}");
-        var jobs = JsonDocument.Parse(await _host.Http.GetStringAsync("api/jobs")).RootElement.GetProperty("jobs");
+        var jobs = JsonDocument.Parse(await Host.Http.GetStringAsync("api/jobs")).RootElement.GetProperty("jobs");
         Assert.Equal(0, jobs.GetArrayLength());
     }
 }
