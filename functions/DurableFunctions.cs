@@ -40,6 +40,9 @@ public sealed class DurableFunctions
     [Function(nameof(MergeRangesActivity))]
     public Task<RangeSummary> MergeRangesAsync([ActivityTrigger] MergeRangesInput input) => _reducer.MergeRangesAsync(input);
 
+    [Function(nameof(FindRangeActivity))]
+    public Task<RangeSummary?> FindRangeAsync([ActivityTrigger] FindRangeInput input) => _reducer.FindRangeAsync(input);
+
     [Function(nameof(FinishJobActivity))]
     public Task<JobOutcome> FinishJobAsync([ActivityTrigger] FinishJobInput input) => _finishJob.ExecuteAsync(input);
 }

@@ -10,10 +10,14 @@ public static class CliContext
     public static LocalHostOptions Options(LogLevel level, bool runWorker, string? httpUrl = null)
     {
         var settings = LocalSettings.Load(LocalSettings.FindAppRoot(Directory.GetCurrentDirectory()));
+        // The engine logs every activity; SERVERLESS_ENGINE_LOGS=1 shows those lines too.
+        var engineLevel = Environment.GetEnvironmentVariable("SERVERLESS_ENGINE_LOGS") == "1" ? level : LogLevel.Warning;
         var loggerFactory = LoggerFactory.Create(builder => builder
             .AddSimpleConsole(o => o.SingleLine = true)
             .SetMinimumLevel(level)
-            .AddFilter("DurableTask", LogLevel.Warning)
+            .AddFilter("DurableTask", engineLevel)
+            .AddFilter("Microsoft.DurableTask", engineLevel)
+            .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
             .AddFilter("Azure", LogLevel.Warning)
             .AddFilter(typeof(LocalHost).FullName, LogLevel.Information)); // "Installing Azurite", "Azurite started"
         return new LocalHostOptions(settings, new WorkloadCatalog(WorkloadCatalog.BuiltIn), loggerFactory) { RunWorker = runWorker, HttpUrl = httpUrl };

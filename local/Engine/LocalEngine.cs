@@ -99,6 +99,7 @@ public sealed class LocalEngine : IAsyncDisposable
             Activity(shims, nameof(RunShardsActivity), new RunShardsActivity(workloads, blobs)),
             Activity(shims, nameof(ReduceShardsActivity), new ReduceShardsActivity(reducer)),
             Activity(shims, nameof(MergeRangesActivity), new MergeRangesActivity(reducer)),
+            Activity(shims, nameof(FindRangeActivity), new FindRangeActivity(reducer)),
             Activity(shims, nameof(FinishJobActivity), new FinishJobActivity(workloads, blobs, reducer, TimeProvider.System)));
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.DurableTask.Client;
 using Serverless.Jobs;
 using Serverless.Orchestration;
@@ -22,6 +23,7 @@ public sealed record JobStatusView(
     string? Error,
     JobBlobs Blobs)
 {
+    [JsonIgnore]
     public bool IsFinished => RuntimeStatus is nameof(OrchestrationRuntimeStatus.Completed)
         or nameof(OrchestrationRuntimeStatus.Failed) or nameof(OrchestrationRuntimeStatus.Terminated);
 

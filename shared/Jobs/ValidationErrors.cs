@@ -22,5 +22,5 @@ public sealed class ValidationErrors
         _errors.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal);
 
     public override string ToString() =>
-        string.Join("; ", _errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}"));
+        string.Join(" ", _errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));
 }

@@ -30,6 +30,8 @@ public sealed record RunShardsInput(
 /// <summary>How one shard attempt went: its blob and size, or its error. Duration includes the blob write.</summary>
 public sealed record ShardOutcome(int Index, int Attempt, string? Blob, long? Size, double DurationMs, string? Error);
 
+public sealed record FindRangeInput(string JobId, int Start, int End);
+
 public sealed record ReduceShardsInput(string JobId, string Workload, int Start, int End, IReadOnlyList<ShardRecord> Shards);
 
 public sealed record MergeRangesInput(string JobId, string Workload, int Start, int End, IReadOnlyList<RangeSummary> Children);

@@ -1,12 +1,22 @@
 using Microsoft.DurableTask;
 using Serverless.Jobs;
+using Serverless.Orchestration.Activities;
 
 namespace Serverless.Orchestration;
 
-/// <summary>A sub-orchestration that runs one range of a large job's shards (see <see cref="ShardRanges"/>).</summary>
+/// <summary>
+/// A sub-orchestration that runs one range of a large job's shards (see <see cref="ShardRanges"/>).
+/// Delivery is at least once: a duplicate start message can start the same range again after it finished,
+/// so a range first looks for its own record and, when it exists, returns it instead of redoing the work.
+/// </summary>
 public sealed class ShardRangeOrchestrator : TaskOrchestrator<RangeInput, RangeSummary>
 {
-    public override Task<RangeSummary> RunAsync(TaskOrchestrationContext context, RangeInput input) =>
-        ShardRanges.RunAsync(context, input, (succeeded, failed) =>
-            context.SetCustomStatus(new JobProgress("Running", input.Count, succeeded + failed, failed)));
+    public override async Task<RangeSummary> RunAsync(TaskOrchestrationContext context, RangeInput input)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(input);
+        var done = await context.CallActivityAsync<RangeSummary?>(nameof(FindRangeActivity), new FindRangeInput(input.JobId, input.Start, input.End)).ConfigureAwait(true);
+        return done ?? await ShardRanges.RunAsync(context, input, (succeeded, failed) =>
+            context.SetCustomStatus(new JobProgress("Running", input.Count, succeeded + failed, failed))).ConfigureAwait(true);
+    }
 }

@@ -38,6 +38,15 @@ public sealed class RangeReducer
         return await WriteAsync(input.JobId, new RangeRecord(input.Start, input.End, partial, shards)).ConfigureAwait(false);
     }
 
+    /// <summary>The summary of a range already reduced, or null: lets a re-executed range skip its finished work.</summary>
+    public async Task<RangeSummary?> FindRangeAsync(FindRangeInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var blob = JobBlobLayout.Range(input.JobId, input.Start, input.End);
+        var data = await _blobs.ReadAsync(blob).ConfigureAwait(false);
+        return data is null ? null : Summarize(blob, JobJson.Deserialize<RangeRecord>(data));
+    }
+
     public async Task<RangeRecord> ReadRangeAsync(string blob) =>
         (await ReadAllAsync<RangeRecord>([blob]).ConfigureAwait(false))[0];
 
@@ -57,6 +66,11 @@ public sealed class RangeReducer
     {
         var blob = JobBlobLayout.Range(jobId, record.Start, record.End);
         await _blobs.WriteAsync(blob, JobJson.Serialize(record)).ConfigureAwait(false);
+        return Summarize(blob, record);
+    }
+
+    private static RangeSummary Summarize(string blob, RangeRecord record)
+    {
         var failed = record.Shards.Count(s => s.Status == ShardStatus.Failed);
         return new RangeSummary(record.Start, record.End, record.Shards.Count - failed, failed, blob);
     }

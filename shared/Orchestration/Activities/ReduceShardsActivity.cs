@@ -27,3 +27,16 @@ public sealed class MergeRangesActivity : TaskActivity<MergeRangesInput, RangeSu
 
     public override Task<RangeSummary> RunAsync(TaskActivityContext context, MergeRangesInput input) => _reducer.MergeRangesAsync(input);
 }
+
+/// <summary>Finds a range's record if an earlier execution of the same range already wrote it.</summary>
+public sealed class FindRangeActivity : TaskActivity<FindRangeInput, RangeSummary?>
+{
+    private readonly RangeReducer _reducer;
+
+    public FindRangeActivity(RangeReducer reducer)
+    {
+        _reducer = reducer;
+    }
+
+    public override Task<RangeSummary?> RunAsync(TaskActivityContext context, FindRangeInput input) => _reducer.FindRangeAsync(input);
+}

@@ -11,16 +11,16 @@ public sealed class ValidationErrorsTests
         var errors = new ValidationErrors();
 
         // Act
-        errors.Add("shards", "first");
-        errors.Add("shards", "second");
-        errors.Add("workload", "third");
+        errors.Add("shards", "must be an integer.");
+        errors.Add("shards", "must be positive.");
+        errors.Add("workload", "is required.");
 
         // Assert
         Assert.False(errors.IsEmpty);
         var dictionary = errors.ToDictionary();
-        Assert.Equal(["first", "second"], dictionary["shards"]);
-        Assert.Equal(["third"], dictionary["workload"]);
-        Assert.Equal("shards: first, second; workload: third", errors.ToString());
+        Assert.Equal(["must be an integer.", "must be positive."], dictionary["shards"]);
+        Assert.Equal(["is required."], dictionary["workload"]);
+        Assert.Equal("shards: must be an integer. must be positive. workload: is required.", errors.ToString());
     }
 
     [Fact]

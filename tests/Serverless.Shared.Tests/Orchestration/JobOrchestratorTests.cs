@@ -36,6 +36,7 @@ public sealed class DurableHostFixture : IAsyncLifetime
                 tasks.AddActivity<RunShardsActivity>();
                 tasks.AddActivity<ReduceShardsActivity>();
                 tasks.AddActivity<MergeRangesActivity>();
+                tasks.AddActivity<FindRangeActivity>();
                 tasks.AddActivity<FinishJobActivity>();
             },
             new DurableTaskTestHostOptions
@@ -231,6 +232,29 @@ public sealed class JobOrchestratorTests : IClassFixture<DurableHostFixture>
         Assert.Equal(Enumerable.Range(0, 8), manifest.Shards.Select(s => s.Index));
         Assert.Equal([1, 2, 1, 1, 1, 1, 2, 1], manifest.Shards.Select(s => s.Attempts));
         Assert.Equal(28, metadata.ReadOutputAs<JobOutcome>()!.Result!.Value.GetProperty("indexSum").GetInt64());
+    }
+
+    [Fact]
+    public async Task ShardRangeOrchestrator_RangeStartedAgainAfterItFinished_ReturnsItsRecordWithoutRerunningShards()
+    {
+        // Arrange: a finished job whose ranges wrote their records.
+        var spec = Specs.Flaky(shards: 8, failShards: [], failAttempts: 0, maxParallelism: 2);
+        var (jobId, _) = await RunJobAsync(spec, shardsPerOrchestration: 4);
+        var writesBefore = Enumerable.Range(0, 4).Sum(i => _fixture.Blobs.WriteCount(JobBlobLayout.Shard(jobId, i)));
+
+        // Act: a duplicate start of range [0, 4), as at-least-once delivery can produce.
+        var duplicateId = $"{jobId}:0-4:again";
+        await _fixture.Client.ScheduleNewOrchestrationInstanceAsync(
+            nameof(ShardRangeOrchestrator),
+            new RangeInput(jobId, spec, 0, 4, 2, 4),
+            new StartOrchestrationOptions(duplicateId));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var metadata = await _fixture.Client.WaitForInstanceCompletionAsync(duplicateId, getInputsAndOutputs: true, timeout.Token);
+
+        // Assert
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
+        Assert.Equal(new RangeSummary(0, 4, 4, 0, JobBlobLayout.Range(jobId, 0, 4)), metadata.ReadOutputAs<RangeSummary>());
+        Assert.Equal(writesBefore, Enumerable.Range(0, 4).Sum(i => _fixture.Blobs.WriteCount(JobBlobLayout.Shard(jobId, i))));
     }
 
     [Fact]

@@ -90,6 +90,24 @@ public sealed class RangeReducerTests
     }
 
     [Fact]
+    public async Task FindRangeAsync_AfterReduce_ReturnsTheSameSummary_BeforeReturnsNull()
+    {
+        // Arrange
+        var spec = Specs.MonteCarlo(shards: 4, samples: 4_000);
+        var before = await _reducer.FindRangeAsync(new FindRangeInput(JobId, 0, 4));
+        var records = await RunShardsAsync(spec, 0, 4, failed: [1]);
+        var reduced = await _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, spec.Workload, 0, 4, records));
+
+        // Act
+        var found = await _reducer.FindRangeAsync(new FindRangeInput(JobId, 0, 4));
+
+        // Assert
+        Assert.Null(before);
+        Assert.Equal(reduced, found);
+        Assert.Equal(1, found!.Failed);
+    }
+
+    [Fact]
     public async Task ReduceShardsAsync_SomeShardsFailed_CombinesOnlySucceededAndCountsFailed()
     {
         // Arrange
