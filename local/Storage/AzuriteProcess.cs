@@ -78,24 +78,49 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>
+    /// Stops Azurite with SIGINT so it saves its database: its state lives in memory and reaches disk every few
+    /// seconds, so a plain kill would lose the last writes (a finished job would read as running after restart).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         foreach (var process in _processes)
         {
-            try
+            await StopAsync(process).ConfigureAwait(false);
+            process.Dispose();
+        }
+    }
+
+    private static async Task StopAsync(Process process)
+    {
+        try
+        {
+            if (process.HasExited)
             {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                    await process.WaitForExitAsync().ConfigureAwait(false);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-                // Already gone.
+                return;
             }
 
-            process.Dispose();
+            if (!OperatingSystem.IsWindows())
+            {
+                using var interrupt = Process.Start(new ProcessStartInfo("kill", $"-INT {process.Id}") { UseShellExecute = false });
+                using var graceful = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                try
+                {
+                    await process.WaitForExitAsync(graceful.Token).ConfigureAwait(false);
+                    return;
+                }
+                catch (OperationCanceledException)
+                {
+                    // Did not stop in time: fall through to a kill.
+                }
+            }
+
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync().ConfigureAwait(false);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
         }
     }
 
