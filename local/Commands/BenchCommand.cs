@@ -134,6 +134,6 @@ public static class BenchCommand
             + $"Storage: {storage}\n"
             + $"Engine:  partitions {d.PartitionCount}, activities {d.MaxConcurrentActivityFunctions}, orchestrations {d.MaxConcurrentOrchestratorFunctions}, "
             + $"extended sessions {d.ExtendedSessionsEnabled}, max polling {d.MaxQueuePollingInterval.TotalMilliseconds:0} ms, control batch {d.ControlQueueBatchSize}, "
-            + $"shards per orchestration {options.Settings.Engine.ShardsPerOrchestration}, activity dispatchers {options.Settings.Engine.ActivityDispatchers}";
+            + $"shards per orchestration {options.Settings.Engine.ShardsPerOrchestration}";
     }
 }

@@ -57,7 +57,7 @@ public sealed class LocalEngine : IAsyncDisposable
         TaskHubWorker? worker = null;
         if (runWorker)
         {
-            worker = new TaskHubWorker(new ParallelDispatchService(service, settings.Engine.ActivityDispatchers), loggerFactory);
+            worker = new TaskHubWorker(service, loggerFactory);
             Register(worker, new DurableTaskShimFactory(new DurableTaskWorkerOptions(), loggerFactory), workloads, blobs);
             await worker.StartAsync().ConfigureAwait(false);
         }

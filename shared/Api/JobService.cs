@@ -6,16 +6,10 @@ using Serverless.Storage;
 
 namespace Serverless.Api;
 
-/// <summary>
-/// Settings from host.json's "serverless" section. ActivityDispatchers applies to the local host only: the
-/// Functions host scales activity intake by adding instances.
-/// </summary>
-public sealed record JobEngineOptions(
-    int ShardsPerOrchestration = JobEngineOptions.DefaultShardsPerOrchestration,
-    int ActivityDispatchers = JobEngineOptions.DefaultActivityDispatchers)
+/// <summary>Settings both hosts read from host.json's "serverless" section.</summary>
+public sealed record JobEngineOptions(int ShardsPerOrchestration = JobEngineOptions.DefaultShardsPerOrchestration)
 {
     public const int DefaultShardsPerOrchestration = 500;
-    public const int DefaultActivityDispatchers = 4;
 
     // Ranges split by powers of this number, so it must be at least 2.
     public int ShardsPerOrchestration { get; init; } = ShardsPerOrchestration >= 2
