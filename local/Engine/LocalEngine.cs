@@ -27,20 +27,17 @@ public sealed class LocalEngine : IAsyncDisposable
     private readonly AzureStorageOrchestrationService _service;
     private TaskHubWorker? _worker;
 
-    private LocalEngine(AzureStorageOrchestrationService service, DurableTaskClient client, JobService jobs, IBlobStore blobs, TaskHubWorker? worker)
+    private LocalEngine(AzureStorageOrchestrationService service, DurableTaskClient client, JobService jobs, TaskHubWorker? worker)
     {
         _service = service;
         Client = client;
         Jobs = jobs;
-        Blobs = blobs;
         _worker = worker;
     }
 
     public DurableTaskClient Client { get; }
 
     public JobService Jobs { get; }
-
-    public IBlobStore Blobs { get; }
 
     /// <summary>Connects to the task hub, creating it if needed; with <paramref name="runWorker"/> also processes its work.</summary>
     public static async Task<LocalEngine> StartAsync(LocalSettings settings, string connectionString, WorkloadCatalog workloads, ILoggerFactory loggerFactory, bool runWorker)
@@ -62,7 +59,7 @@ public sealed class LocalEngine : IAsyncDisposable
             await worker.StartAsync().ConfigureAwait(false);
         }
 
-        return new LocalEngine(service, client, jobs, blobs, worker);
+        return new LocalEngine(service, client, jobs, worker);
     }
 
     /// <summary>Stops the worker, then deletes the task hub's queues, tables and leases (a benchmark's scratch hub).</summary>

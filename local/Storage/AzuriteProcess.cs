@@ -71,7 +71,7 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
         return azurite;
     }
 
-    public static int FreePort()
+    private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -65,17 +65,17 @@ public sealed class JobService
     /// <summary>The job's status, or null when no job has that id (sub-orchestrations are not jobs).</summary>
     public async Task<JobStatusView?> GetAsync(string jobId, CancellationToken cancellationToken = default)
     {
-        var metadata = await _client.GetInstanceAsync(jobId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
-        if (metadata is null || !IsJob(metadata))
-        {
-            return null;
-        }
-
-        var job = JobStatusView.From(metadata);
-        return job.CustomStatus is { } progress && job.RuntimeStatus == nameof(OrchestrationRuntimeStatus.Running)
-            && metadata.ReadInputAs<JobInput>() is { } input && input.Spec.Shards > input.ShardsPerOrchestration
+        var job = await FindAsync(jobId, cancellationToken).ConfigureAwait(false);
+        return job?.CustomStatus is { } progress && job.RuntimeStatus == nameof(OrchestrationRuntimeStatus.Running) && progress.TotalShards > job.ShardsPerOrchestration
             ? job with { CustomStatus = await AddRangeProgressAsync(jobId, progress, cancellationToken).ConfigureAwait(false) }
             : job;
+    }
+
+    /// <summary>The job's own status, without asking its ranges for progress.</summary>
+    private async Task<JobStatusView?> FindAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var metadata = await _client.GetInstanceAsync(jobId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
+        return metadata is null || !IsJob(metadata) ? null : JobStatusView.From(metadata);
     }
 
     /// <summary>
@@ -115,7 +115,7 @@ public sealed class JobService
     /// <summary>Terminates the job and every range orchestration it started.</summary>
     public async Task<CancelOutcome> CancelAsync(string jobId, CancellationToken cancellationToken = default)
     {
-        var job = await GetAsync(jobId, cancellationToken).ConfigureAwait(false);
+        var job = await FindAsync(jobId, cancellationToken).ConfigureAwait(false);
         if (job is null)
         {
             return CancelOutcome.NotFound;

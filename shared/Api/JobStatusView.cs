@@ -23,6 +23,10 @@ public sealed record JobStatusView(
     string? Error,
     JobBlobs Blobs)
 {
+    /// <summary>From the job's input: above this many shards the job runs in range orchestrations.</summary>
+    [JsonIgnore]
+    public int ShardsPerOrchestration { get; init; }
+
     [JsonIgnore]
     public bool IsFinished => RuntimeStatus is nameof(OrchestrationRuntimeStatus.Completed)
         or nameof(OrchestrationRuntimeStatus.Failed) or nameof(OrchestrationRuntimeStatus.Terminated);
@@ -55,7 +59,10 @@ public sealed record JobStatusView(
             progress,
             output,
             error,
-            blobs);
+            blobs)
+        {
+            ShardsPerOrchestration = input?.ShardsPerOrchestration ?? int.MaxValue,
+        };
     }
 
     private static string PhaseOf(OrchestrationRuntimeStatus status, JobProgress? progress, JobOutcome? output) => status switch

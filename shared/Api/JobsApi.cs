@@ -62,11 +62,12 @@ public static class JobsApi
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(jobs);
+        var links = JobLinks.For(request, id);
         return await jobs.CancelAsync(id, request.HttpContext.RequestAborted).ConfigureAwait(false) switch
         {
             CancelOutcome.NotFound => NotFound(id),
             CancelOutcome.AlreadyFinished => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The job has already finished.", detail: $"Job '{id}' is no longer running, so there is nothing to cancel."),
-            _ => Results.Accepted(JobLinks.For(request, id).StatusQueryGetUri, JobLinks.For(request, id)),
+            _ => Results.Accepted(links.StatusQueryGetUri, links),
         };
     }
 

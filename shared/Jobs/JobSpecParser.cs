@@ -36,7 +36,7 @@ public sealed class JobSpecParser
         return Read(JsonFieldReader.Properties(root), errors);
     }
 
-    public JobSpec? Read(IReadOnlyDictionary<string, JsonElement> fields, ValidationErrors errors)
+    private JobSpec? Read(IReadOnlyDictionary<string, JsonElement> fields, ValidationErrors errors)
     {
         var reader = new JsonFieldReader(fields, string.Empty, errors);
         var workloadName = reader.GetString("workload", required: true);

@@ -47,8 +47,7 @@ public sealed class RangeReducer
         return data is null ? null : Summarize(blob, JobJson.Deserialize<RangeRecord>(data));
     }
 
-    public async Task<RangeRecord> ReadRangeAsync(string blob) =>
-        (await ReadAllAsync<RangeRecord>([blob]).ConfigureAwait(false))[0];
+    public Task<RangeRecord> ReadRangeAsync(string blob) => ReadRequiredAsync<RangeRecord>(blob, CancellationToken.None);
 
     private JsonElement? Fold(string workloadName, IEnumerable<JsonElement?> partials)
     {
@@ -81,12 +80,14 @@ public sealed class RangeReducer
         await Parallel.ForEachAsync(
             Enumerable.Range(0, paths.Count),
             new ParallelOptions { MaxDegreeOfParallelism = ParallelReads },
-            async (i, cancellationToken) =>
-            {
-                var data = await _blobs.ReadAsync(paths[i], cancellationToken).ConfigureAwait(false)
-                    ?? throw new InvalidDataException($"Blob '{paths[i]}' is missing.");
-                results[i] = JobJson.Deserialize<T>(data);
-            }).ConfigureAwait(false);
+            async (i, cancellationToken) => results[i] = await ReadRequiredAsync<T>(paths[i], cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
         return results;
+    }
+
+    private async Task<T> ReadRequiredAsync<T>(string path, CancellationToken cancellationToken)
+    {
+        var data = await _blobs.ReadAsync(path, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidDataException($"Blob '{path}' is missing.");
+        return JobJson.Deserialize<T>(data);
     }
 }
