@@ -19,9 +19,9 @@ public static class StorageClients
             return new BlobServiceClient(connectionString);
         }
 
-        var serviceUri = configuration["AzureWebJobsStorage:blobServiceUri"]
-            ?? throw new InvalidOperationException("Set AzureWebJobsStorage (a connection string) or AzureWebJobsStorage__blobServiceUri.");
-        var clientId = configuration["AzureWebJobsStorage:clientId"];
+        var serviceUri = configuration[AppSettings.ConfigurationKey(AppSettings.BlobServiceUri)]
+            ?? throw new InvalidOperationException($"Set AzureWebJobsStorage (a connection string) or {AppSettings.BlobServiceUri}.");
+        var clientId = configuration[AppSettings.ConfigurationKey(AppSettings.StorageClientId)];
         var credential = string.IsNullOrEmpty(clientId)
             ? new DefaultAzureCredential()
             : new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = clientId });
