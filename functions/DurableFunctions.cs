@@ -3,6 +3,7 @@ using Microsoft.DurableTask;
 using Serverless.Jobs;
 using Serverless.Orchestration;
 using Serverless.Orchestration.Activities;
+using Serverless.Stages;
 
 namespace Serverless.Functions;
 
@@ -15,12 +16,14 @@ public sealed class DurableFunctions
     private readonly RunShardsActivity _runShards;
     private readonly RangeReducer _reducer;
     private readonly FinishJobActivity _finishJob;
+    private readonly GpuStageActivities _gpu;
 
-    public DurableFunctions(RunShardsActivity runShards, RangeReducer reducer, FinishJobActivity finishJob)
+    public DurableFunctions(RunShardsActivity runShards, RangeReducer reducer, FinishJobActivity finishJob, GpuStageActivities gpu)
     {
         _runShards = runShards;
         _reducer = reducer;
         _finishJob = finishJob;
+        _gpu = gpu;
     }
 
     [Function(nameof(JobOrchestrator))]
@@ -45,4 +48,19 @@ public sealed class DurableFunctions
 
     [Function(nameof(FinishJobActivity))]
     public Task<JobOutcome> FinishJobAsync([ActivityTrigger] FinishJobInput input) => _finishJob.ExecuteAsync(input);
+
+    [Function(nameof(StartGpuStageActivity))]
+    public Task<StageExecution> StartGpuStageAsync([ActivityTrigger] StartGpuStageInput input) => _gpu.Start.ExecuteAsync(input);
+
+    [Function(nameof(GpuStageStatusActivity))]
+    public Task<StageExecutionStatus> GpuStageStatusAsync([ActivityTrigger] StageExecution input) => _gpu.Status.ExecuteAsync(input);
+
+    [Function(nameof(StopGpuStageActivity))]
+    public Task<bool> StopGpuStageAsync([ActivityTrigger] StageExecution input) => _gpu.Stop.ExecuteAsync(input);
+
+    [Function(nameof(CheckGpuStageOutputActivity))]
+    public Task<GpuStageOutputCheck> CheckGpuStageOutputAsync([ActivityTrigger] CheckGpuStageOutputInput input) => _gpu.CheckOutput.ExecuteAsync(input);
 }
+
+/// <summary>The GPU stage's activities, injected together.</summary>
+public sealed record GpuStageActivities(StartGpuStageActivity Start, GpuStageStatusActivity Status, StopGpuStageActivity Stop, CheckGpuStageOutputActivity CheckOutput);

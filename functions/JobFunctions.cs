@@ -4,6 +4,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Serverless.Api;
 using Serverless.Jobs;
+using Serverless.Stages;
 using Serverless.Storage;
 
 namespace Serverless.Functions;
@@ -56,6 +57,14 @@ public sealed class JobFunctions
         [DurableClient] DurableTaskClient client,
         string id) =>
         new ResultAction(await JobsApi.GetResultAsync(request, Jobs(client), id).ConfigureAwait(false));
+
+    /// <summary>Anonymous to the Functions host: the container has no function key; the per-execution secret guards it.</summary>
+    [Function("CompleteGpuStage")]
+    public async Task<IActionResult> CompleteGpuStageAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = StageCallbackOptions.Route)] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id) =>
+        new ResultAction(await JobsApi.CompleteGpuStageAsync(request, Jobs(client), id).ConfigureAwait(false));
 
     private JobService Jobs(DurableTaskClient client) => new(client, _blobs, _parser, _options);
 

@@ -15,14 +15,20 @@ builder.ConfigureFunctionsWebApplication();
 // host.json's "serverless" section is ours; the worker does not read host.json by itself.
 builder.Configuration.AddJsonFile("host.json", optional: true);
 
-builder.Services.AddSingleton(new WorkloadCatalog(WorkloadCatalog.BuiltIn));
+builder.Services.AddSingleton(services => new WorkloadCatalog(WorkloadCatalog.BuiltIn(services.GetRequiredService<IBlobStore>())));
 builder.Services.AddSingleton<JobSpecParser>();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(services => new JobEngineOptions(
-    services.GetRequiredService<IConfiguration>().GetValue("serverless:shardsPerOrchestration", JobEngineOptions.DefaultShardsPerOrchestration)));
+builder.Services.AddSingleton(services => JobEngineOptions.From(services.GetRequiredService<IConfiguration>().GetSection("serverless")));
 builder.Services.AddSingleton<IBlobStore>(services => new BlobStore(StorageClients.BlobService(services.GetRequiredService<IConfiguration>())));
 builder.Services.AddSingleton<RangeReducer>();
 builder.Services.AddSingleton<RunShardsActivity>();
 builder.Services.AddSingleton<FinishJobActivity>();
+builder.Services.AddSingleton(services => StageLaunchers.From(services.GetRequiredService<IConfiguration>()));
+builder.Services.AddSingleton(services => StageLaunchers.Callback(services.GetRequiredService<IConfiguration>()));
+builder.Services.AddSingleton<StartGpuStageActivity>();
+builder.Services.AddSingleton<GpuStageStatusActivity>();
+builder.Services.AddSingleton<StopGpuStageActivity>();
+builder.Services.AddSingleton<CheckGpuStageOutputActivity>();
+builder.Services.AddSingleton<GpuStageActivities>();
 
 await builder.Build().RunAsync().ConfigureAwait(false);

@@ -3,18 +3,26 @@ using Microsoft.Extensions.Logging;
 using Serverless.Local.Configuration;
 using Serverless.Local.Engine;
 using Serverless.Local.Http;
+using Serverless.Local.Stages;
 using Serverless.Local.Storage;
+using Serverless.Storage;
 using Serverless.Workloads;
 
 namespace Serverless.Local;
 
-/// <summary>What to start: the worker (processes jobs) and/or the HTTP API, against which settings.</summary>
-public sealed record LocalHostOptions(LocalSettings Settings, WorkloadCatalog Workloads, ILoggerFactory LoggerFactory)
+/// <summary>
+/// What to start: the worker (processes jobs) and/or the HTTP API, against which settings, with which
+/// workloads (made once the host's blob store exists, since some read and write blobs).
+/// </summary>
+public sealed record LocalHostOptions(LocalSettings Settings, Func<IBlobStore, WorkloadCatalog> Workloads, ILoggerFactory LoggerFactory)
 {
     public bool RunWorker { get; init; } = true;
 
-    /// <summary>e.g. http://127.0.0.1:7071; null serves no HTTP.</summary>
+    /// <summary>e.g. http://127.0.0.1:7071 (port 0 picks a free one); null serves no HTTP.</summary>
     public string? HttpUrl { get; init; }
+
+    /// <summary>What a GPU stage execution runs as a child process.</summary>
+    public LocalStageCommand StageCommand { get; init; } = LocalStageCommand.Default;
 }
 
 /// <summary>
@@ -49,8 +57,10 @@ public sealed class LocalHost : IAsyncDisposable
         LocalEngine? engine = null;
         try
         {
-            engine = await LocalEngine.StartAsync(options.Settings, connectionString, options.Workloads, options.LoggerFactory, options.RunWorker).ConfigureAwait(false);
-            var web = options.HttpUrl is null ? null : await LocalApi.StartAsync(options.HttpUrl, engine.Jobs, options.LoggerFactory).ConfigureAwait(false);
+            // The port is fixed before the engine starts: GPU stage executions are told where to call back.
+            var httpUrl = options.HttpUrl is null ? null : LocalApi.WithFreePort(options.HttpUrl);
+            engine = await LocalEngine.StartAsync(options, connectionString, httpUrl is null ? null : new Uri(httpUrl)).ConfigureAwait(false);
+            var web = httpUrl is null ? null : await LocalApi.StartAsync(httpUrl, engine.Jobs, options.LoggerFactory).ConfigureAwait(false);
             return new LocalHost(connectionString, azurite, engine, web);
         }
         catch

@@ -22,7 +22,7 @@ serve.SetAction(async (parse, cancellationToken) =>
     return 0;
 });
 
-var workloadArgument = new Argument<string>("workload") { Description = "montecarlo-pi, primes or sleep." };
+var workloadArgument = new Argument<string>("workload") { Description = "montecarlo-pi, primes, sleep or mandelbrot." };
 var paramOption = new Option<string[]>("--param", "-p") { Description = "A workload parameter as name=value; repeat for more.", AllowMultipleArgumentsPerToken = false };
 var shardsOption = new Option<int>("--shards") { Description = "How many shards.", DefaultValueFactory = _ => 8 };
 var parallelOption = new Option<int?>("--parallel") { Description = "At most this many shards at once." };
@@ -40,7 +40,8 @@ run.SetAction((parse, cancellationToken) =>
     AddIfSet(spec, "maxParallelism", parse.GetValue(parallelOption));
     AddIfSet(spec, "seed", parse.GetValue(seedOption));
     AddIfSet(spec, "toleratedFailurePercent", parse.GetValue(tolerateOption));
-    return RunCommand.RunAsync(CliContext.Options(LogLevel.Warning, runWorker: true), spec, cancellationToken);
+    // HTTP on a free loopback port: GPU stage executions post their completion there.
+    return RunCommand.RunAsync(CliContext.Options(LogLevel.Warning, runWorker: true, "http://127.0.0.1:0"), spec, cancellationToken);
 });
 
 var idArgument = new Argument<string>("id") { Description = "The job id." };

@@ -27,6 +27,7 @@ public static class BenchCommand
         var trivial = new Option<int>("--trivial") { Description = "Trivial shards for the fan-out run.", DefaultValueFactory = _ => 2000 };
         var bench = new Command("bench", "Measure efficiency against a direct parallel loop, and trivial fan-out throughput.") { shards, seconds, trivial };
         bench.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(shards), parse.GetValue(seconds), parse.GetValue(trivial), cancellationToken));
+        bench.Subcommands.Add(GpuBenchCommand.Create());
         return bench;
     }
 

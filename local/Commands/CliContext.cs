@@ -20,6 +20,6 @@ public static class CliContext
             .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
             .AddFilter("Azure", LogLevel.Warning)
             .AddFilter(typeof(LocalHost).FullName, LogLevel.Information)); // "Installing Azurite", "Azurite started"
-        return new LocalHostOptions(settings, new WorkloadCatalog(WorkloadCatalog.BuiltIn), loggerFactory) { RunWorker = runWorker, HttpUrl = httpUrl };
+        return new LocalHostOptions(settings, blobs => new WorkloadCatalog(WorkloadCatalog.BuiltIn(blobs)), loggerFactory) { RunWorker = runWorker, HttpUrl = httpUrl };
     }
 }

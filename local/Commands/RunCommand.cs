@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Serverless.Api;
 using Serverless.Jobs;
+using Serverless.Storage;
 using Spectre.Console;
 
 namespace Serverless.Local.Commands;
@@ -40,6 +41,7 @@ public static class RunCommand
         }
 
         Print(host, status);
+        await DownloadImagesAsync(host, status, Path.Combine(options.Settings.AppRoot, "out", status.InstanceId), cancellationToken).ConfigureAwait(false);
         return status.Phase is nameof(JobResultStatus.Completed) or nameof(JobResultStatus.CompletedWithFailures) ? 0 : 1;
     }
 
@@ -101,6 +103,31 @@ public static class RunCommand
                 }
             }).ConfigureAwait(false);
         return status!;
+    }
+
+    /// <summary>Copies the PNGs a result names (mandelbrot's image and preview) to ./out/{jobId}/ so they can be opened.</summary>
+    private static async Task DownloadImagesAsync(LocalHost host, JobStatusView status, string folder, CancellationToken cancellationToken)
+    {
+        if (status.Output?.Result is not { ValueKind: JsonValueKind.Object } result)
+        {
+            return;
+        }
+
+        foreach (var property in result.EnumerateObject())
+        {
+            if (property.Value.ValueKind == JsonValueKind.String && property.Value.GetString() is { } path
+                && path.StartsWith(JobBlobLayout.Folder(status.InstanceId), StringComparison.Ordinal) && path.EndsWith(".png", StringComparison.Ordinal))
+            {
+                var content = await host.Engine.Blobs.ReadAsync(path, cancellationToken).ConfigureAwait(false);
+                if (content is not null)
+                {
+                    Directory.CreateDirectory(folder);
+                    var file = Path.Combine(folder, Path.GetFileName(path));
+                    await File.WriteAllBytesAsync(file, content.ToArray(), cancellationToken).ConfigureAwait(false);
+                    Console.WriteLine($"{property.Name,-14} {file}");
+                }
+            }
+        }
     }
 
     private static void Print(LocalHost host, JobStatusView status)

@@ -41,7 +41,7 @@ public sealed record LocalSettings(string AppRoot, string? StorageConnection, Du
             bool.TryParse(durable["extendedSessionsEnabled"], out var extended) && extended,
             TimeSpan.TryParse(provider["maxQueuePollingInterval"], CultureInfo.InvariantCulture, out var polling) ? polling : TimeSpan.FromSeconds(30),
             Int(provider["controlQueueBatchSize"], 32));
-        var engine = new JobEngineOptions(Int(host["serverless:shardsPerOrchestration"], JobEngineOptions.DefaultShardsPerOrchestration));
+        var engine = JobEngineOptions.From(host.GetSection("serverless"));
         return new LocalSettings(appRoot, string.IsNullOrWhiteSpace(storage) ? null : storage, settings, engine);
     }
 

@@ -10,6 +10,8 @@ using Microsoft.Extensions.Logging;
 using Serverless.Api;
 using Serverless.Jobs;
 using Serverless.Local.Configuration;
+using Serverless.Local.Stages;
+using Serverless.Stages;
 using Serverless.Orchestration;
 using Serverless.Orchestration.Activities;
 using Serverless.Storage;
@@ -27,39 +29,51 @@ public sealed class LocalEngine : IAsyncDisposable
     private readonly AzureStorageOrchestrationService _service;
     private TaskHubWorker? _worker;
 
-    private LocalEngine(AzureStorageOrchestrationService service, DurableTaskClient client, JobService jobs, TaskHubWorker? worker)
+    private readonly LocalProcessLauncher _launcher;
+
+    private LocalEngine(AzureStorageOrchestrationService service, DurableTaskClient client, JobService jobs, TaskHubWorker? worker, LocalProcessLauncher launcher, IBlobStore blobs)
     {
+        Blobs = blobs;
         _service = service;
         Client = client;
         Jobs = jobs;
         _worker = worker;
+        _launcher = launcher;
     }
 
     public DurableTaskClient Client { get; }
 
     public JobService Jobs { get; }
 
-    /// <summary>Connects to the task hub, creating it if needed; with <paramref name="runWorker"/> also processes its work.</summary>
-    public static async Task<LocalEngine> StartAsync(LocalSettings settings, string connectionString, WorkloadCatalog workloads, ILoggerFactory loggerFactory, bool runWorker)
+    public IBlobStore Blobs { get; }
+
+    /// <summary>
+    /// Connects to the task hub, creating it if needed; with <see cref="LocalHostOptions.RunWorker"/> also
+    /// processes its work. GPU stage executions run as local processes that call back to <paramref name="callbackBase"/>.
+    /// </summary>
+    public static async Task<LocalEngine> StartAsync(LocalHostOptions options, string connectionString, Uri? callbackBase)
     {
-        ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(loggerFactory);
+        ArgumentNullException.ThrowIfNull(options);
+        var (settings, loggerFactory) = (options.Settings, options.LoggerFactory);
         var service = new AzureStorageOrchestrationService(ToServiceSettings(settings.Durable, connectionString, loggerFactory));
         await service.CreateIfNotExistsAsync().ConfigureAwait(false);
 
         var blobs = new BlobStore(new BlobServiceClient(connectionString));
+        var workloads = options.Workloads(blobs);
         var client = new ShimDurableTaskClient(settings.Durable.HubName, service, JsonDataConverter.Default);
         var jobs = new JobService(client, blobs, new JobSpecParser(workloads), settings.Engine);
+        var launcher = new LocalProcessLauncher(blobs, connectionString, options.StageCommand);
 
         TaskHubWorker? worker = null;
-        if (runWorker)
+        if (options.RunWorker)
         {
             worker = new TaskHubWorker(service, loggerFactory);
-            Register(worker, new DurableTaskShimFactory(new DurableTaskWorkerOptions(), loggerFactory), workloads, blobs);
+            var stages = new StageServices(launcher, new StageCallbackOptions(callbackBase));
+            Register(worker, new DurableTaskShimFactory(new DurableTaskWorkerOptions(), loggerFactory), workloads, blobs, stages);
             await worker.StartAsync().ConfigureAwait(false);
         }
 
-        return new LocalEngine(service, client, jobs, worker);
+        return new LocalEngine(service, client, jobs, worker, launcher, blobs);
     }
 
     /// <summary>Stops the worker, then deletes the task hub's queues, tables and leases (a benchmark's scratch hub).</summary>
@@ -72,6 +86,7 @@ public sealed class LocalEngine : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopWorkerAsync().ConfigureAwait(false);
+        await _launcher.DisposeAsync().ConfigureAwait(false);
         await Client.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -86,7 +101,7 @@ public sealed class LocalEngine : IAsyncDisposable
     }
 
     /// <summary>The same names the Functions app's [Function] wrappers use, so both hosts share one task hub format.</summary>
-    private static void Register(TaskHubWorker worker, DurableTaskShimFactory shims, WorkloadCatalog workloads, IBlobStore blobs)
+    private static void Register(TaskHubWorker worker, DurableTaskShimFactory shims, WorkloadCatalog workloads, IBlobStore blobs, StageServices stages)
     {
         var reducer = new RangeReducer(workloads, blobs);
         worker.AddTaskOrchestrations(
@@ -97,8 +112,14 @@ public sealed class LocalEngine : IAsyncDisposable
             Activity(shims, nameof(ReduceShardsActivity), new ReduceShardsActivity(reducer)),
             Activity(shims, nameof(MergeRangesActivity), new MergeRangesActivity(reducer)),
             Activity(shims, nameof(FindRangeActivity), new FindRangeActivity(reducer)),
-            Activity(shims, nameof(FinishJobActivity), new FinishJobActivity(workloads, blobs, reducer, TimeProvider.System)));
+            Activity(shims, nameof(FinishJobActivity), new FinishJobActivity(workloads, blobs, reducer, TimeProvider.System)),
+            Activity(shims, nameof(StartGpuStageActivity), new StartGpuStageActivity(workloads, blobs, stages.Launcher, stages.Callback, TimeProvider.System)),
+            Activity(shims, nameof(GpuStageStatusActivity), new GpuStageStatusActivity(stages.Launcher)),
+            Activity(shims, nameof(StopGpuStageActivity), new StopGpuStageActivity(stages.Launcher)),
+            Activity(shims, nameof(CheckGpuStageOutputActivity), new CheckGpuStageOutputActivity(workloads)));
     }
+
+    private sealed record StageServices(IStageLauncher Launcher, StageCallbackOptions Callback);
 
     private static FactoryCreator<TaskOrchestration> Orchestration(DurableTaskShimFactory shims, string name, Func<ITaskOrchestrator> create) =>
         new(name, () => shims.CreateOrchestration(new TaskName(name), create()));

@@ -5,7 +5,10 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using System.Net;
+using System.Net.Sockets;
 using Serverless.Api;
+using Serverless.Stages;
 
 namespace Serverless.Local.Http;
 
@@ -29,10 +32,26 @@ public static class LocalApi
         api.MapGet("{id}", (HttpRequest request, string id) => JobsApi.GetStatusAsync(request, jobs, id));
         api.MapPost("{id}/cancel", (HttpRequest request, string id) => JobsApi.CancelAsync(request, jobs, id));
         api.MapGet("{id}/result", (HttpRequest request, string id) => JobsApi.GetResultAsync(request, jobs, id));
+        app.MapPost($"/api/{StageCallbackOptions.Route}", (HttpRequest request, string id) => JobsApi.CompleteGpuStageAsync(request, jobs, id));
         app.MapGet("/api/health", () => Results.Ok(new { status = "Healthy" }));
 
         await app.StartAsync().ConfigureAwait(false);
         return app;
+    }
+
+    /// <summary>The URL with port 0 replaced by a port that is free now.</summary>
+    public static string WithFreePort(string url)
+    {
+        var uri = new Uri(url);
+        if (uri.Port != 0)
+        {
+            return url;
+        }
+
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        return new UriBuilder(uri) { Port = port }.Uri.ToString().TrimEnd('/');
     }
 
     /// <summary>The address actually bound (port 0 in the URL picks a free one).</summary>

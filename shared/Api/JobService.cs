@@ -1,8 +1,11 @@
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Configuration;
 using Microsoft.DurableTask.Client;
 using Serverless.Jobs;
 using Serverless.Orchestration;
+using Serverless.Stages;
 using Serverless.Storage;
+using Serverless.Workloads;
 
 namespace Serverless.Api;
 
@@ -10,6 +13,22 @@ namespace Serverless.Api;
 public sealed record JobEngineOptions(int ShardsPerOrchestration = JobEngineOptions.DefaultShardsPerOrchestration)
 {
     public const int DefaultShardsPerOrchestration = 500;
+
+    /// <summary>host.json <c>serverless:gpuStage</c>: poll every 30 s, give up after an hour, unless set.</summary>
+    public GpuStageSettings GpuStage { get; init; } = new(PollIntervalSeconds: 30, TimeoutSeconds: 3600);
+
+    /// <summary>Reads host.json's "serverless" section; both hosts call this, so both read the same names.</summary>
+    public static JobEngineOptions From(IConfiguration serverless)
+    {
+        ArgumentNullException.ThrowIfNull(serverless);
+        var defaults = new JobEngineOptions();
+        return new JobEngineOptions(serverless.GetValue("shardsPerOrchestration", DefaultShardsPerOrchestration))
+        {
+            GpuStage = new GpuStageSettings(
+                serverless.GetValue("gpuStage:pollIntervalSeconds", defaults.GpuStage.PollIntervalSeconds),
+                serverless.GetValue("gpuStage:timeoutSeconds", defaults.GpuStage.TimeoutSeconds)),
+        };
+    }
 
     // Ranges split by powers of this number, so it must be at least 2.
     public int ShardsPerOrchestration { get; init; } = ShardsPerOrchestration >= 2
@@ -22,6 +41,16 @@ public enum CancelOutcome
     NotFound,
     AlreadyFinished,
     Canceling,
+}
+
+public enum StageCallbackOutcome
+{
+    NotFound,
+    NoStage,
+    MissingSecret,
+    WrongSecret,
+    AlreadyFinished,
+    Accepted,
 }
 
 /// <summary>
@@ -56,7 +85,7 @@ public sealed class JobService
         var jobId = Guid.NewGuid().ToString("N");
         await _client.ScheduleNewOrchestrationInstanceAsync(
             nameof(JobOrchestrator),
-            new JobInput(spec, _options.ShardsPerOrchestration),
+            new JobInput(spec, _options.ShardsPerOrchestration, _parser.Workloads.Get(spec.Workload) is IGpuStageWorkload ? _options.GpuStage : null),
             new StartOrchestrationOptions(jobId),
             cancellationToken).ConfigureAwait(false);
         return jobId;
@@ -138,6 +167,43 @@ public sealed class JobService
         }
 
         return CancelOutcome.Canceling;
+    }
+
+    /// <summary>
+    /// A GPU stage execution reports that it ended. Only the holder of that execution's secret may do so; the
+    /// report becomes the event the job's orchestration waits for.
+    /// </summary>
+    public async Task<StageCallbackOutcome> CompleteGpuStageAsync(string jobId, string? secret, GpuStageSignal signal, CancellationToken cancellationToken = default)
+    {
+        var job = await FindAsync(jobId, cancellationToken).ConfigureAwait(false);
+        if (job is null)
+        {
+            return StageCallbackOutcome.NotFound;
+        }
+
+        var launch = await _blobs.ReadAsync(JobBlobLayout.GpuLaunch(jobId), cancellationToken).ConfigureAwait(false);
+        if (launch is null)
+        {
+            return StageCallbackOutcome.NoStage;
+        }
+
+        if (string.IsNullOrEmpty(secret))
+        {
+            return StageCallbackOutcome.MissingSecret;
+        }
+
+        if (!StageSecrets.Matches(secret, JobJson.Deserialize<GpuStageLaunchRecord>(launch).SecretSha256))
+        {
+            return StageCallbackOutcome.WrongSecret;
+        }
+
+        if (job.IsFinished)
+        {
+            return StageCallbackOutcome.AlreadyFinished;
+        }
+
+        await _client.RaiseEventAsync(jobId, GpuStageSignal.EventName, signal, cancellationToken).ConfigureAwait(false);
+        return StageCallbackOutcome.Accepted;
     }
 
     public Task<BinaryData?> ReadResultAsync(string jobId, CancellationToken cancellationToken = default) =>

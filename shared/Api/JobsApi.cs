@@ -1,6 +1,8 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
+using System.Text.Json;
 using Serverless.Jobs;
+using Serverless.Stages;
 
 namespace Serverless.Api;
 
@@ -91,6 +93,55 @@ public static class JobsApi
         return content is null
             ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "The result blob is missing.", detail: $"'{job.Output.Blobs.Result}' does not exist.")
             : Results.Bytes(content.ToMemory(), "application/json");
+    }
+
+    /// <summary>POST /api/jobs/{id}/gpu-stage/callback: a stage execution reports its end, proving itself with its secret.</summary>
+    public static async Task<IResult> CompleteGpuStageAsync(HttpRequest request, JobService jobs, string id)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(jobs);
+        var errors = new ValidationErrors();
+        var signal = await ReadCallbackAsync(request, errors).ConfigureAwait(false);
+        if (signal is null)
+        {
+            return Results.ValidationProblem(errors.ToDictionary(), detail: errors.ToString(), title: "The callback body is invalid.");
+        }
+
+        var secret = request.Headers[StageEnvironment.SecretHeader].ToString();
+        return await jobs.CompleteGpuStageAsync(id, secret, signal, request.HttpContext.RequestAborted).ConfigureAwait(false) switch
+        {
+            StageCallbackOutcome.NotFound => NotFound(id),
+            StageCallbackOutcome.NoStage => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "The job has no GPU stage.", detail: $"Job '{id}' has not launched a GPU stage execution."),
+            StageCallbackOutcome.MissingSecret => Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The execution's secret is missing.", detail: $"Send the secret the execution was given in the '{StageEnvironment.SecretHeader}' header."),
+            StageCallbackOutcome.WrongSecret => Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The execution's secret is wrong.", detail: $"The '{StageEnvironment.SecretHeader}' header does not match the secret of job '{id}''s GPU stage."),
+            StageCallbackOutcome.AlreadyFinished => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The job has already finished.", detail: $"Job '{id}' is no longer waiting for its GPU stage."),
+            _ => Results.Accepted(),
+        };
+    }
+
+    private static async Task<GpuStageSignal?> ReadCallbackAsync(HttpRequest request, ValidationErrors errors)
+    {
+        GpuStageCallback? body = null;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<GpuStageCallback>(request.Body, JobJson.Options, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        }
+        catch (JsonException ex)
+        {
+            errors.Add("$", $"is not valid JSON: {ex.Message}");
+            return null;
+        }
+
+        switch (body?.Status)
+        {
+            case "Succeeded":
+                return new GpuStageSignal(true, null);
+            case "Failed":
+                return new GpuStageSignal(false, string.IsNullOrWhiteSpace(body.Error) ? "the execution reported a failure without a reason." : body.Error);
+            default:
+                errors.Add("status", "must be 'Succeeded' or 'Failed'.");
+                return null;
+        }
     }
 
     private static IResult NotFound(string id) =>

@@ -13,6 +13,9 @@ public sealed class JobSpecParser
         _workloads = workloads;
     }
 
+    /// <summary>The workloads specs are checked against.</summary>
+    public WorkloadCatalog Workloads => _workloads;
+
     public JobSpec? Parse(string json, ValidationErrors errors)
     {
         JsonElement root;

@@ -7,7 +7,7 @@ using Serverless.Orchestration.Activities;
 namespace Serverless.Orchestration;
 
 /// <summary>
-/// One job: fan the shards out (bounded, retried), reduce their partials into the result, write the manifest.
+/// One job: run its GPU stage if it has one, fan the shards out (bounded, retried), reduce their partials into the result, write the manifest.
 /// Deterministic: every effect is an activity, every wait a durable task; the instance id is the job id.
 /// </summary>
 public sealed partial class JobOrchestrator : TaskOrchestrator<JobInput, JobOutcome>
@@ -20,6 +20,12 @@ public sealed partial class JobOrchestrator : TaskOrchestrator<JobInput, JobOutc
         var spec = input.Spec;
         var jobId = context.InstanceId;
         LogStarted(logger, jobId, spec.Workload, spec.Shards, spec.MaxParallelism);
+
+        if (input.GpuStage is { } stage)
+        {
+            context.SetCustomStatus(new JobProgress("GpuStage", spec.Shards, 0, 0));
+            await GpuStage.RunAsync(context, jobId, spec, stage).ConfigureAwait(true);
+        }
 
         context.SetCustomStatus(new JobProgress("Running", spec.Shards, 0, 0));
         var root = await ShardRanges.RunAsync(

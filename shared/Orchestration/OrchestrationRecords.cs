@@ -1,10 +1,14 @@
 using System.Text.Json;
 using Serverless.Jobs;
+using Serverless.Stages;
 
 namespace Serverless.Orchestration;
 
-/// <summary>The job orchestration's input: the spec, and how many shards one orchestration may run itself.</summary>
-public sealed record JobInput(JobSpec Spec, int ShardsPerOrchestration);
+/// <summary>
+/// The job orchestration's input: the spec, how many shards one orchestration may run itself, and the GPU
+/// stage's timing when the workload has one.
+/// </summary>
+public sealed record JobInput(JobSpec Spec, int ShardsPerOrchestration, GpuStageSettings? GpuStage = null);
 
 /// <summary>Shards [Start, End) of a job, run by one orchestration with at most Parallelism in flight.</summary>
 public sealed record RangeInput(string JobId, JobSpec Spec, int Start, int End, int Parallelism, int ShardsPerOrchestration)

@@ -38,6 +38,42 @@ public sealed class BlobStore : IBlobStore
         }
     }
 
+    public async Task<BinaryData?> ReadRangeAsync(string path, long offset, long length, CancellationToken cancellationToken = default)
+    {
+        var blob = await GetBlobAsync(path).ConfigureAwait(false);
+        try
+        {
+            var options = new BlobDownloadOptions { Range = new HttpRange(offset, length) };
+            var response = await blob.DownloadContentAsync(options, cancellationToken).ConfigureAwait(false);
+            return response.Value.Content;
+        }
+        catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.BlobNotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task<long?> GetSizeAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var blob = await GetBlobAsync(path).ConfigureAwait(false);
+        try
+        {
+            var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            return properties.Value.ContentLength;
+        }
+        catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.BlobNotFound || ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public async Task<Stream> OpenWriteAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var blob = await GetBlobAsync(path).ConfigureAwait(false);
+        var options = new BlobOpenWriteOptions { HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypeOf(path) } };
+        return await blob.OpenWriteAsync(overwrite: true, options, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Splits "container/name" and creates the container once, however many callers race for it.</summary>
     private async Task<BlobClient> GetBlobAsync(string path)
     {
@@ -69,6 +105,11 @@ public sealed class BlobStore : IBlobStore
         return container;
     }
 
-    private static string ContentTypeOf(string path) =>
-        path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? "application/json" : "application/octet-stream";
+    private static string ContentTypeOf(string path) => Path.GetExtension(path).ToUpperInvariant() switch
+    {
+        ".JSON" => "application/json",
+        ".PNG" => "image/png",
+        ".TXT" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    };
 }

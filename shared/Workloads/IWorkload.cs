@@ -22,9 +22,15 @@ public interface IWorkload
     /// <summary>Combines two partials; must be associative so reduction can be hierarchical.</summary>
     JsonElement Combine(JsonElement left, JsonElement right);
 
-    /// <summary>Turns the combination of every succeeded shard's partial into the job's result.</summary>
-    JsonElement Finish(JsonElement combined, IReadOnlyDictionary<string, JsonElement> parameters);
+    /// <summary>
+    /// Turns the combination of every succeeded shard's partial into the job's result (and, for workloads that
+    /// produce files, writes them into the job's folder).
+    /// </summary>
+    ValueTask<JsonElement> FinishAsync(JsonElement combined, IReadOnlyDictionary<string, JsonElement> parameters, JobContext job, CancellationToken cancellationToken);
 }
 
-/// <summary>Which shard of how many, with the job's seed and the attempt being made.</summary>
-public sealed record ShardPosition(int Index, int Count, long Seed, int Attempt = 1);
+/// <summary>Which shard of how many, with the job's seed and the attempt being made, in which job.</summary>
+public sealed record ShardPosition(int Index, int Count, long Seed, int Attempt = 1, string JobId = "");
+
+/// <summary>The job a result is finished for: its id (hence its blob folder) and its shard count.</summary>
+public sealed record JobContext(string JobId, int Shards);

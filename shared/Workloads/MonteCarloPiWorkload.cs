@@ -40,10 +40,10 @@ public sealed class MonteCarloPiWorkload : Workload<MonteCarloPiParameters, Mont
     public override MonteCarloPiPartial Combine(MonteCarloPiPartial left, MonteCarloPiPartial right) =>
         new(left.Inside + right.Inside, left.Samples + right.Samples);
 
-    public override MonteCarloPiResult Finish(MonteCarloPiPartial combined, MonteCarloPiParameters parameters)
+    public override ValueTask<MonteCarloPiResult> FinishAsync(MonteCarloPiPartial combined, MonteCarloPiParameters parameters, JobContext job, CancellationToken cancellationToken)
     {
         var p = (double)combined.Inside / combined.Samples;
-        return new MonteCarloPiResult(4 * p, 4 * Math.Sqrt(p * (1 - p) / combined.Samples), combined.Samples, combined.Inside);
+        return ValueTask.FromResult(new MonteCarloPiResult(4 * p, 4 * Math.Sqrt(p * (1 - p) / combined.Samples), combined.Samples, combined.Inside));
     }
 
     /// <summary>The hot loop, public so the benchmark can run exactly the same code without the engine.</summary>

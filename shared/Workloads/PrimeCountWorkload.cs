@@ -30,8 +30,8 @@ public sealed class PrimeCountWorkload : Workload<PrimeCountParameters, PrimeCou
 
     public override PrimeCountPartial Combine(PrimeCountPartial left, PrimeCountPartial right) => new(left.Count + right.Count);
 
-    public override PrimeCountResult Finish(PrimeCountPartial combined, PrimeCountParameters parameters) =>
-        new(parameters.Limit, combined.Count);
+    public override ValueTask<PrimeCountResult> FinishAsync(PrimeCountPartial combined, PrimeCountParameters parameters, JobContext job, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(new PrimeCountResult(parameters.Limit, combined.Count));
 
     private static long Boundary(long limit, int index, int count) => (long)((Int128)limit * index / count);
 

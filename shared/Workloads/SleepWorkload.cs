@@ -32,5 +32,6 @@ public sealed class SleepWorkload : Workload<SleepParameters, SleepParameters, S
     public override SleepPartial Combine(SleepPartial left, SleepPartial right) =>
         new(left.Shards + right.Shards, left.SleptMilliseconds + right.SleptMilliseconds);
 
-    public override SleepPartial Finish(SleepPartial combined, SleepParameters parameters) => combined;
+    public override ValueTask<SleepPartial> FinishAsync(SleepPartial combined, SleepParameters parameters, JobContext job, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(combined);
 }

@@ -23,7 +23,7 @@ public abstract class Workload<TParameters, TShard, TPartial, TResult> : IWorklo
 
     public abstract TPartial Combine(TPartial left, TPartial right);
 
-    public abstract TResult Finish(TPartial combined, TParameters parameters);
+    public abstract ValueTask<TResult> FinishAsync(TPartial combined, TParameters parameters, JobContext job, CancellationToken cancellationToken);
 
     public void Validate(IReadOnlyDictionary<string, JsonElement> parameters, int shards, ValidationErrors errors)
     {
@@ -41,8 +41,11 @@ public abstract class Workload<TParameters, TShard, TPartial, TResult> : IWorklo
     public JsonElement Combine(JsonElement left, JsonElement right) =>
         ToJson(Combine(FromJson<TPartial>(left), FromJson<TPartial>(right)));
 
-    public JsonElement Finish(JsonElement combined, IReadOnlyDictionary<string, JsonElement> parameters) =>
-        ToJson(Finish(FromJson<TPartial>(combined), Read(parameters, shards: 1)));
+    public async ValueTask<JsonElement> FinishAsync(JsonElement combined, IReadOnlyDictionary<string, JsonElement> parameters, JobContext job, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return ToJson(await FinishAsync(FromJson<TPartial>(combined), Read(parameters, job.Shards), job, cancellationToken).ConfigureAwait(false));
+    }
 
     /// <summary>Reads parameters that were validated when the job was submitted.</summary>
     protected TParameters Read(IReadOnlyDictionary<string, JsonElement> parameters, int shards)

@@ -1,3 +1,6 @@
+using Serverless.Storage;
+using Serverless.Workloads.Mandelbrot;
+
 namespace Serverless.Workloads;
 
 /// <summary>The workloads a host can run, by name.</summary>
@@ -10,9 +13,9 @@ public sealed class WorkloadCatalog
         _workloads = workloads.ToDictionary(w => w.Name, StringComparer.Ordinal);
     }
 
-    /// <summary>The workloads every host ships with.</summary>
-    public static IReadOnlyList<IWorkload> BuiltIn { get; } =
-        [new MonteCarloPiWorkload(), new PrimeCountWorkload(), new SleepWorkload()];
+    /// <summary>The workloads every host ships with; <paramref name="blobs"/> serves those that read or write files.</summary>
+    public static IReadOnlyList<IWorkload> BuiltIn(IBlobStore blobs) =>
+        [new MonteCarloPiWorkload(), new PrimeCountWorkload(), new SleepWorkload(), new MandelbrotWorkload(blobs)];
 
     public IEnumerable<string> Names => _workloads.Keys.Order(StringComparer.Ordinal);
 

@@ -39,7 +39,7 @@ public sealed class FinishJobActivity : TaskActivity<FinishJobInput, JobOutcome>
         System.Text.Json.JsonElement? result = null;
         if (resultBlob is not null)
         {
-            result = _workloads.Get(spec.Workload).Finish(range.Partial!.Value, spec.Parameters);
+            result = await _workloads.Get(spec.Workload).FinishAsync(range.Partial!.Value, spec.Parameters, new JobContext(jobId, spec.Shards), CancellationToken.None).ConfigureAwait(false);
             var document = new JobResultDocument(jobId, spec.Workload, status, spec.Shards, root.Succeeded, root.Failed, result.Value);
             await _blobs.WriteAsync(resultBlob, JobJson.Serialize(document)).ConfigureAwait(false);
         }

@@ -40,7 +40,7 @@ public sealed class RunShardsActivity : TaskActivity<RunShardsInput, IReadOnlyLi
         var stopwatch = Stopwatch.StartNew();
         try
         {
-            var position = new ShardPosition(shard.Index, input.ShardCount, input.Seed, shard.Attempt);
+            var position = new ShardPosition(shard.Index, input.ShardCount, input.Seed, shard.Attempt, input.JobId);
             var partial = await workload.RunShardAsync(position, input.Parameters, CancellationToken.None).ConfigureAwait(false);
             var blob = JobBlobLayout.Shard(input.JobId, shard.Index);
             var size = await _blobs.WriteAsync(blob, JobJson.Serialize(new ShardOutput(shard.Index, shard.Attempt, partial))).ConfigureAwait(false);

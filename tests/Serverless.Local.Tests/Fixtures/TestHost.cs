@@ -42,7 +42,7 @@ public sealed class TestHost : IAsyncDisposable
             Engine = settings.Engine with { ShardsPerOrchestration = shardsPerOrchestration },
         };
         var flaky = new FlakyWorkload();
-        var options = new LocalHostOptions(settings, new WorkloadCatalog([.. WorkloadCatalog.BuiltIn, flaky]), NullLoggerFactory.Instance)
+        var options = new LocalHostOptions(settings, blobs => new WorkloadCatalog([.. WorkloadCatalog.BuiltIn(blobs), flaky]), NullLoggerFactory.Instance)
         {
             HttpUrl = serveHttp ? "http://127.0.0.1:0" : null,
         };

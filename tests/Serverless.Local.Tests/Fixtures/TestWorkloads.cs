@@ -43,5 +43,6 @@ public sealed class FlakyWorkload : Workload<FlakyParameters, (FlakyParameters P
 
     public override long Combine(long left, long right) => left + right;
 
-    public override long Finish(long combined, FlakyParameters parameters) => combined;
+    public override ValueTask<long> FinishAsync(long combined, FlakyParameters parameters, JobContext job, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(combined);
 }

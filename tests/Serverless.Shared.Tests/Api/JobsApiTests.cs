@@ -28,7 +28,7 @@ public sealed class JobsApiTests : IDisposable
 
     public JobsApiTests()
     {
-        _jobs = new JobService(_client.Object, _blobs.Object, new JobSpecParser(new WorkloadCatalog(WorkloadCatalog.BuiltIn)), new JobEngineOptions(250));
+        _jobs = new JobService(_client.Object, _blobs.Object, new JobSpecParser(new WorkloadCatalog(WorkloadCatalog.BuiltIn(_blobs.Object))), new JobEngineOptions(250));
         _http = new DefaultHttpContext { RequestServices = _services };
         _http.Request.Scheme = "https";
         _http.Request.Host = new HostString("jobs.example:8443");

@@ -1,11 +1,12 @@
 using Serverless.Jobs;
+using Serverless.Tests.TestSupport;
 using Serverless.Workloads;
 
 namespace Serverless.Tests.Jobs;
 
 public sealed class JobSpecParserTests
 {
-    private readonly JobSpecParser _parser = new(new WorkloadCatalog(WorkloadCatalog.BuiltIn));
+    private readonly JobSpecParser _parser = new(new WorkloadCatalog(WorkloadCatalog.BuiltIn(new InMemoryBlobStore())));
 
     private (JobSpec? Spec, IDictionary<string, string[]> Errors) Parse(string json)
     {

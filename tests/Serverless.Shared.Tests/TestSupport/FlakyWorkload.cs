@@ -71,7 +71,8 @@ public sealed class FlakyWorkload : IWorkload
         Partial(left.GetProperty("count").GetInt64() + right.GetProperty("count").GetInt64(),
             left.GetProperty("indexSum").GetInt64() + right.GetProperty("indexSum").GetInt64());
 
-    public JsonElement Finish(JsonElement combined, IReadOnlyDictionary<string, JsonElement> parameters) => combined;
+    public ValueTask<JsonElement> FinishAsync(JsonElement combined, IReadOnlyDictionary<string, JsonElement> parameters, JobContext job, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(combined);
 
     private static JsonElement Partial(long count, long indexSum) =>
         JsonSerializer.SerializeToElement(new Dictionary<string, long>(StringComparer.Ordinal) { ["count"] = count, ["indexSum"] = indexSum });

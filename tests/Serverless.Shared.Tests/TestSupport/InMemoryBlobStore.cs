@@ -29,4 +29,37 @@ public sealed class InMemoryBlobStore : IBlobStore
 
     public Task<BinaryData?> ReadAsync(string path, CancellationToken cancellationToken = default) =>
         Task.FromResult(_blobs.TryGetValue(path, out var data) ? data : null);
+
+    public Task<BinaryData?> ReadRangeAsync(string path, long offset, long length, CancellationToken cancellationToken = default)
+    {
+        if (!_blobs.TryGetValue(path, out var data))
+        {
+            return Task.FromResult<BinaryData?>(null);
+        }
+
+        var bytes = data.ToMemory();
+        var start = (int)Math.Min(offset, bytes.Length);
+        var count = (int)Math.Min(length, bytes.Length - start);
+        return Task.FromResult<BinaryData?>(BinaryData.FromBytes(bytes.Slice(start, count)));
+    }
+
+    public Task<long?> GetSizeAsync(string path, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_blobs.TryGetValue(path, out var data) ? (long?)data.ToMemory().Length : null);
+
+    public Task<Stream> OpenWriteAsync(string path, CancellationToken cancellationToken = default) =>
+        Task.FromResult<Stream>(new CommitOnDispose(this, path));
+
+    /// <summary>Stores what was written when disposed, as an uploading blob stream commits on dispose.</summary>
+    private sealed class CommitOnDispose(InMemoryBlobStore store, string path) : MemoryStream
+    {
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                store.WriteAsync(path, BinaryData.FromBytes(ToArray())).GetAwaiter().GetResult();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
 }

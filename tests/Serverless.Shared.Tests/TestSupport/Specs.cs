@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Serverless.Jobs;
+using Serverless.Storage;
 using Serverless.Workloads;
 
 namespace Serverless.Tests.TestSupport;
@@ -10,7 +11,8 @@ public static class Specs
     /// <summary>Retries without waiting, so failing shards do not slow the tests down.</summary>
     public static RetrySpec FastRetry(int maxAttempts = 3) => new(maxAttempts, 0, 2, 0);
 
-    public static WorkloadCatalog Catalog(FlakyWorkload? flaky = null) => new([.. WorkloadCatalog.BuiltIn, flaky ?? new FlakyWorkload()]);
+    public static WorkloadCatalog Catalog(FlakyWorkload? flaky = null, IBlobStore? blobs = null) =>
+        new([.. WorkloadCatalog.BuiltIn(blobs ?? new InMemoryBlobStore()), flaky ?? new FlakyWorkload()]);
 
     public static IReadOnlyDictionary<string, JsonElement> Parameters(string name, long value) =>
         new Dictionary<string, JsonElement>(StringComparer.Ordinal) { [name] = JsonSerializer.SerializeToElement(value) };

@@ -10,7 +10,7 @@ public sealed class MonteCarloPiWorkloadTests
     private readonly MonteCarloPiWorkload _workload = new();
 
     // The engine only sees the JSON interface, found by name.
-    private readonly IWorkload _untyped = new WorkloadCatalog(WorkloadCatalog.BuiltIn).Get("montecarlo-pi");
+    private readonly IWorkload _untyped = new WorkloadCatalog(WorkloadCatalog.BuiltIn(new InMemoryBlobStore())).Get("montecarlo-pi");
 
     [Theory]
     [InlineData(1_000_000, 7)]
@@ -88,7 +88,7 @@ public sealed class MonteCarloPiWorkloadTests
         }
 
         // Act
-        var result = _untyped.Finish(partials.Aggregate(_untyped.Combine), parameters);
+        var result = await _untyped.FinishAsync(partials.Aggregate(_untyped.Combine), parameters, new JobContext("job", shards), CancellationToken.None);
 
         // Assert
         var estimate = result.GetProperty("estimate").GetDouble();
@@ -117,13 +117,13 @@ public sealed class MonteCarloPiWorkloadTests
     }
 
     [Fact]
-    public void Finish_KnownCounts_ComputesEstimateAndStandardError()
+    public async Task Finish_KnownCounts_ComputesEstimateAndStandardError()
     {
         // Arrange: p = 0.75 over 10,000 samples.
         var combined = new MonteCarloPiPartial(7_500, 10_000);
 
         // Act
-        var result = _workload.Finish(combined, new MonteCarloPiParameters(10_000));
+        var result = await _workload.FinishAsync(combined, new MonteCarloPiParameters(10_000), new JobContext("job", 1), CancellationToken.None);
 
         // Assert
         Assert.Equal(3.0, result.Estimate, 12);

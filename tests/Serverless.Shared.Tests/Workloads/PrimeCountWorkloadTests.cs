@@ -95,7 +95,7 @@ public sealed class PrimeCountWorkloadTests
         }
 
         var combined = partials.Aggregate(((IWorkload)_workload).Combine);
-        var result = ((IWorkload)_workload).Finish(combined, parameters);
+        var result = await ((IWorkload)_workload).FinishAsync(combined, parameters, new JobContext("job", shards), CancellationToken.None);
 
         // Assert
         Assert.Equal(78_498, partials.Sum(p => p.GetProperty("count").GetInt64()));
