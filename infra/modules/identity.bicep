@@ -1,0 +1,28 @@
+// The one user-assigned identity that the Function App and the GPU Container Apps job both run as.
+
+@description('Name of the user-assigned managed identity.')
+param name string
+
+@description('Azure region.')
+param location string
+
+@description('Tags for the identity.')
+param tags object
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
+  name: name
+  location: location
+  tags: tags
+}
+
+@description('Resource id of the identity.')
+output id string = identity.id
+
+@description('Name of the identity.')
+output name string = identity.name
+
+@description('Client id: the value of AZURE_CLIENT_ID and AzureWebJobsStorage__clientId.')
+output clientId string = identity.properties.clientId
+
+@description('Object (principal) id, for role assignments.')
+output principalId string = identity.properties.principalId
