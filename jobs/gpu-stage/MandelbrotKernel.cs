@@ -18,10 +18,14 @@ public static class MandelbrotKernel
         ArgumentNullException.ThrowIfNull(accelerator);
         ArgumentNullException.ThrowIfNull(view);
         ArgumentNullException.ThrowIfNull(counts);
+
+        // A GPU wants a thread per pixel; ILGPU's CPU accelerator pays per simulated thread, so there a thread takes a row.
+        var pixelsPerThread = accelerator.AcceleratorType == AcceleratorType.CPU ? view.Width : 1;
+        var threads = (int)((view.Pixels + pixelsPerThread - 1) / pixelsPerThread);
         var kernel = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView1D<uint, Stride1D.Dense>, KernelView>(Kernel);
         using var buffer = accelerator.Allocate1D<uint>(counts.Length);
         var stopwatch = Stopwatch.StartNew();
-        kernel((int)view.Pixels, buffer.View, KernelView.From(view));
+        kernel(threads, buffer.View, KernelView.From(view, pixelsPerThread));
         accelerator.Synchronize();
         stopwatch.Stop();
         buffer.CopyToCPU(counts);
@@ -47,18 +51,23 @@ public static class MandelbrotKernel
 
     private static void Kernel(Index1D index, ArrayView1D<uint, Stride1D.Dense> counts, KernelView view)
     {
-        var x = index.X % view.Width;
-        var y = index.X / view.Width;
-        counts[index] = (uint)MandelbrotMath.EscapeCount(
-            MandelbrotMath.Real(x, view.Width, view.CenterX, view.Step),
-            MandelbrotMath.Imaginary(y, view.Height, view.CenterY, view.Step),
-            view.MaxIterations);
+        var first = (long)index.X * view.PixelsPerThread;
+        var end = Math.Min(first + view.PixelsPerThread, (long)view.Width * view.Height);
+        for (var pixel = first; pixel < end; pixel++)
+        {
+            var x = (int)(pixel % view.Width);
+            var y = (int)(pixel / view.Width);
+            counts[pixel] = (uint)MandelbrotMath.EscapeCount(
+                MandelbrotMath.Real(x, view.Width, view.CenterX, view.Step),
+                MandelbrotMath.Imaginary(y, view.Height, view.CenterY, view.Step),
+                view.MaxIterations);
+        }
     }
 
     /// <summary>The view as a blittable struct, which is what a kernel can take (public: ILGPU emits code that reads it).</summary>
-    public readonly record struct KernelView(int Width, int Height, double CenterX, double CenterY, double Step, int MaxIterations)
+    public readonly record struct KernelView(int Width, int Height, double CenterX, double CenterY, double Step, int MaxIterations, int PixelsPerThread)
     {
-        public static KernelView From(MandelbrotView view) =>
-            new(view.Width, view.Height, view.CenterX, view.CenterY, view.Step, view.MaxIterations);
+        public static KernelView From(MandelbrotView view, int pixelsPerThread) =>
+            new(view.Width, view.Height, view.CenterX, view.CenterY, view.Step, view.MaxIterations, pixelsPerThread);
     }
 }
