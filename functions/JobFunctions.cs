@@ -16,13 +16,15 @@ public sealed class JobFunctions
     private readonly JobSpecParser _parser;
     private readonly JobEngineOptions _options;
     private readonly TimeProvider _time;
+    private readonly IStageLauncher _stages;
 
-    public JobFunctions(IBlobStore blobs, JobSpecParser parser, JobEngineOptions options, TimeProvider time)
+    public JobFunctions(IBlobStore blobs, JobSpecParser parser, JobEngineOptions options, TimeProvider time, IStageLauncher stages)
     {
         _blobs = blobs;
         _parser = parser;
         _options = options;
         _time = time;
+        _stages = stages;
     }
 
     [Function("SubmitJob")]
@@ -66,7 +68,7 @@ public sealed class JobFunctions
         string id) =>
         new ResultAction(await JobsApi.CompleteGpuStageAsync(request, Jobs(client), id).ConfigureAwait(false));
 
-    private JobService Jobs(DurableTaskClient client) => new(client, _blobs, _parser, _options);
+    private JobService Jobs(DurableTaskClient client) => new(client, _blobs, _parser, _options, _stages);
 
     /// <summary>Runs the shared minimal-API result inside the Functions ASP.NET Core pipeline.</summary>
     private sealed class ResultAction : IActionResult

@@ -61,8 +61,8 @@ public sealed class LocalEngine : IAsyncDisposable
         var blobs = new BlobStore(new BlobServiceClient(connectionString));
         var workloads = options.Workloads(blobs);
         var client = new ShimDurableTaskClient(settings.Durable.HubName, service, JsonDataConverter.Default);
-        var jobs = new JobService(client, blobs, new JobSpecParser(workloads), settings.Engine);
         var launcher = new LocalProcessLauncher(blobs, connectionString, options.StageCommand);
+        var jobs = new JobService(client, blobs, new JobSpecParser(workloads), settings.Engine, launcher);
 
         TaskHubWorker? worker = null;
         if (options.RunWorker)

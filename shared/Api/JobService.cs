@@ -50,7 +50,7 @@ public enum StageCallbackOutcome
     MissingSecret,
     WrongSecret,
     AlreadyFinished,
-    Accepted,
+    Authorized,
 }
 
 /// <summary>
@@ -64,13 +64,16 @@ public sealed class JobService
     private readonly IBlobStore _blobs;
     private readonly JobSpecParser _parser;
     private readonly JobEngineOptions _options;
+    private readonly IStageLauncher? _stages;
 
-    public JobService(DurableTaskClient client, IBlobStore blobs, JobSpecParser parser, JobEngineOptions options)
+    /// <param name="stages">Stops a canceled job's GPU stage execution; null where no stage can run.</param>
+    public JobService(DurableTaskClient client, IBlobStore blobs, JobSpecParser parser, JobEngineOptions options, IStageLauncher? stages = null)
     {
         _client = client;
         _blobs = blobs;
         _parser = parser;
         _options = options;
+        _stages = stages;
     }
 
     /// <summary>Parses and validates the spec; starts the job only when it has no errors.</summary>
@@ -166,14 +169,25 @@ public sealed class JobService
             await _client.TerminateInstanceAsync(child.InstanceId, CancelReason, cancellationToken).ConfigureAwait(false);
         }
 
+        await StopGpuStageAsync(jobId, cancellationToken).ConfigureAwait(false);
         return CancelOutcome.Canceling;
     }
 
+    /// <summary>Terminating the orchestration does not stop a GPU execution it started: a canceled job stops it here.</summary>
+    private async Task StopGpuStageAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var launch = _stages is null ? null : await _blobs.ReadAsync(JobBlobLayout.GpuLaunch(jobId), cancellationToken).ConfigureAwait(false);
+        if (launch is not null && JobJson.Deserialize<GpuStageLaunchRecord>(launch).ExecutionName is { Length: > 0 } name)
+        {
+            await _stages!.StopAsync(new StageExecution(jobId, name), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>
-    /// A GPU stage execution reports that it ended. Only the holder of that execution's secret may do so; the
-    /// report becomes the event the job's orchestration waits for.
+    /// Whether <paramref name="secret"/> lets its holder report the end of the job's GPU stage: only the
+    /// execution that was given it may, and only while the job runs.
     /// </summary>
-    public async Task<StageCallbackOutcome> CompleteGpuStageAsync(string jobId, string? secret, GpuStageSignal signal, CancellationToken cancellationToken = default)
+    public async Task<StageCallbackOutcome> AuthorizeGpuStageCallbackAsync(string jobId, string? secret, CancellationToken cancellationToken = default)
     {
         var job = await FindAsync(jobId, cancellationToken).ConfigureAwait(false);
         if (job is null)
@@ -197,14 +211,12 @@ public sealed class JobService
             return StageCallbackOutcome.WrongSecret;
         }
 
-        if (job.IsFinished)
-        {
-            return StageCallbackOutcome.AlreadyFinished;
-        }
-
-        await _client.RaiseEventAsync(jobId, GpuStageSignal.EventName, signal, cancellationToken).ConfigureAwait(false);
-        return StageCallbackOutcome.Accepted;
+        return job.IsFinished ? StageCallbackOutcome.AlreadyFinished : StageCallbackOutcome.Authorized;
     }
+
+    /// <summary>Hands an authorized report to the job's orchestration, as the event its GPU stage waits for.</summary>
+    public Task RaiseGpuStageSignalAsync(string jobId, GpuStageSignal signal, CancellationToken cancellationToken = default) =>
+        _client.RaiseEventAsync(jobId, GpuStageSignal.EventName, signal, cancellationToken);
 
     public Task<BinaryData?> ReadResultAsync(string jobId, CancellationToken cancellationToken = default) =>
         _blobs.ReadAsync(JobBlobLayout.Result(jobId), cancellationToken);

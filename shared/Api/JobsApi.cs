@@ -100,6 +100,14 @@ public static class JobsApi
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(jobs);
+        var aborted = request.HttpContext.RequestAborted;
+        var secret = request.Headers[StageEnvironment.SecretHeader].ToString();
+        var authorization = await jobs.AuthorizeGpuStageCallbackAsync(id, secret, aborted).ConfigureAwait(false);
+        if (authorization != StageCallbackOutcome.Authorized)
+        {
+            return Refusal(authorization, id);
+        }
+
         var errors = new ValidationErrors();
         var signal = await ReadCallbackAsync(request, errors).ConfigureAwait(false);
         if (signal is null)
@@ -107,17 +115,19 @@ public static class JobsApi
             return Results.ValidationProblem(errors.ToDictionary(), detail: errors.ToString(), title: "The callback body is invalid.");
         }
 
-        var secret = request.Headers[StageEnvironment.SecretHeader].ToString();
-        return await jobs.CompleteGpuStageAsync(id, secret, signal, request.HttpContext.RequestAborted).ConfigureAwait(false) switch
+        await jobs.RaiseGpuStageSignalAsync(id, signal, aborted).ConfigureAwait(false);
+        return Results.Accepted();
+    }
+
+    private static IResult Refusal(StageCallbackOutcome outcome, string id) =>
+        outcome switch
         {
             StageCallbackOutcome.NotFound => NotFound(id),
             StageCallbackOutcome.NoStage => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "The job has no GPU stage.", detail: $"Job '{id}' has not launched a GPU stage execution."),
             StageCallbackOutcome.MissingSecret => Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The execution's secret is missing.", detail: $"Send the secret the execution was given in the '{StageEnvironment.SecretHeader}' header."),
             StageCallbackOutcome.WrongSecret => Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The execution's secret is wrong.", detail: $"The '{StageEnvironment.SecretHeader}' header does not match the secret of job '{id}''s GPU stage."),
-            StageCallbackOutcome.AlreadyFinished => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The job has already finished.", detail: $"Job '{id}' is no longer waiting for its GPU stage."),
-            _ => Results.Accepted(),
+            _ => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The job has already finished.", detail: $"Job '{id}' is no longer waiting for its GPU stage."),
         };
-    }
 
     private static async Task<GpuStageSignal?> ReadCallbackAsync(HttpRequest request, ValidationErrors errors)
     {

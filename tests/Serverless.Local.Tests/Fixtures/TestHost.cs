@@ -5,13 +5,17 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Api;
 using Serverless.Jobs;
 using Serverless.Local.Configuration;
+using Serverless.Local.Stages;
+using Serverless.Stages;
 using Serverless.Workloads;
 
 namespace Serverless.Local.Tests.Fixtures;
 
 /// <summary>
 /// A local host on its own task hub (so tests never see each other's jobs), serving HTTP on a free port,
-/// with the built-in workloads plus <see cref="FlakyWorkload"/>.
+/// with the built-in workloads plus <see cref="FlakyWorkload"/>. A GPU stage is polled every second and
+/// given two minutes unless a test asks otherwise; it runs the stage program built beside the tests unless a
+/// test passes another command.
 /// </summary>
 public sealed class TestHost : IAsyncDisposable
 {
@@ -32,19 +36,31 @@ public sealed class TestHost : IAsyncDisposable
 
     public static string NewHubName() => "test" + Guid.NewGuid().ToString("N")[..12];
 
-    public static async Task<TestHost> StartAsync(AzuriteFixture azurite, string? hubName = null, int shardsPerOrchestration = 50, bool serveHttp = true)
+    public static async Task<TestHost> StartAsync(
+        AzuriteFixture azurite,
+        string? hubName = null,
+        int shardsPerOrchestration = 50,
+        bool serveHttp = true,
+        double gpuPollSeconds = 1,
+        double gpuTimeoutSeconds = 120,
+        LocalStageCommand? stageCommand = null)
     {
         var settings = LocalSettings.Load(AzuriteFixture.AppRoot);
         settings = settings with
         {
             StorageConnection = azurite.ConnectionString,
             Durable = settings.Durable with { HubName = hubName ?? NewHubName() },
-            Engine = settings.Engine with { ShardsPerOrchestration = shardsPerOrchestration },
+            Engine = settings.Engine with
+            {
+                ShardsPerOrchestration = shardsPerOrchestration,
+                GpuStage = new GpuStageSettings(gpuPollSeconds, gpuTimeoutSeconds),
+            },
         };
         var flaky = new FlakyWorkload();
         var options = new LocalHostOptions(settings, blobs => new WorkloadCatalog([.. WorkloadCatalog.BuiltIn(blobs), flaky]), NullLoggerFactory.Instance)
         {
             HttpUrl = serveHttp ? "http://127.0.0.1:0" : null,
+            StageCommand = stageCommand ?? LocalStageCommand.Default,
         };
         return new TestHost(await LocalHost.StartAsync(options), flaky);
     }
@@ -76,16 +92,24 @@ public sealed class TestHost : IAsyncDisposable
         }
     }
 
-    public async Task<T> ReadBlobAsync<T>(string path)
-    {
-        var name = path["results/".Length..];
-        var content = await Results.GetBlobClient(name).DownloadContentAsync();
-        return JobJson.Deserialize<T>(content.Value.Content);
-    }
+    public async Task<T> ReadBlobAsync<T>(string path) => JobJson.Deserialize<T>(await ReadBlobBytesAsync(path));
+
+    /// <summary>The blob at <paramref name="path"/> ("results/..."), which must exist.</summary>
+    public async Task<BinaryData> ReadBlobBytesAsync(string path) =>
+        (await Results.GetBlobClient(BlobName(path)).DownloadContentAsync()).Value.Content;
+
+    public async Task<bool> BlobExistsAsync(string path) =>
+        (await Results.GetBlobClient(BlobName(path)).ExistsAsync()).Value;
 
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
         await Host.DisposeAsync();
+    }
+
+    private static string BlobName(string path)
+    {
+        Assert.StartsWith("results/", path, StringComparison.Ordinal);
+        return path["results/".Length..];
     }
 }
