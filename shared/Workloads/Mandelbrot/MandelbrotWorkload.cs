@@ -26,6 +26,9 @@ public sealed class MandelbrotWorkload : Workload<MandelbrotView, MandelbrotTile
 {
     public const string Kernel = "mandelbrot";
     public const long MaxPixels = 1L << 29;
+
+    /// <summary>A shard holds its strip's counts (4 bytes a pixel) in memory: at most 256 MiB of them.</summary>
+    public const long MaxPixelsPerShard = 1L << 26;
     public const int PreviewSide = 512;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly IBlobStore _blobs;
@@ -61,6 +64,11 @@ public sealed class MandelbrotWorkload : Workload<MandelbrotView, MandelbrotTile
         if (shards > view.Height)
         {
             reader.Errors.Add("shards", $"must be at most the image height ({view.Height}): each shard renders a strip of rows.");
+        }
+        else if (view.Pixels <= MaxPixels && (view.Pixels / shards) + view.Width > MaxPixelsPerShard)
+        {
+            var needed = (view.Pixels + MaxPixelsPerShard - view.Width - 1) / (MaxPixelsPerShard - view.Width);
+            reader.Errors.Add("shards", $"must be at least {needed} for a {view.Width} × {view.Height} image: a shard colours at most {MaxPixelsPerShard:N0} pixels.");
         }
 
         return view;
@@ -160,6 +168,16 @@ public sealed class MandelbrotWorkload : Workload<MandelbrotView, MandelbrotTile
     /// <summary>Streams every tile, in order, into the full image and a nearest-neighbour preview.</summary>
     private async Task StitchAsync(MandelbrotView view, JobContext job, CancellationToken cancellationToken)
     {
+        // Every tile must exist before the image blob is opened: a failed stitch must not leave a truncated PNG.
+        for (var index = 0; index < job.Shards; index++)
+        {
+            if (await _blobs.GetSizeAsync(TileBlob(job.JobId, index), cancellationToken).ConfigureAwait(false) is null)
+            {
+                var (start, end) = view.TileRows(index, job.Shards);
+                throw new InvalidDataException($"Tile {index} (rows {start}-{end - 1}) is missing: its shard did not succeed, so the image cannot be stitched.");
+            }
+        }
+
         var step = (int)Math.Ceiling(Math.Max(view.Width, view.Height) / (double)PreviewSide);
         var (previewWidth, previewHeight) = ((view.Width + step - 1) / step, (view.Height + step - 1) / step);
         using var previewBytes = new MemoryStream();
@@ -173,7 +191,7 @@ public sealed class MandelbrotWorkload : Workload<MandelbrotView, MandelbrotTile
             {
                 var (start, end) = view.TileRows(index, job.Shards);
                 var tile = await _blobs.ReadAsync(TileBlob(job.JobId, index), cancellationToken).ConfigureAwait(false)
-                    ?? throw new InvalidDataException($"Tile {index} (rows {start}-{end - 1}) is missing: its shard did not succeed, so the image cannot be stitched.");
+                    ?? throw new InvalidDataException($"Tile {index} disappeared while the image was stitched.");
                 using var reader = new PngReader(tile.ToStream());
                 for (var y = start; y < end; y++)
                 {
