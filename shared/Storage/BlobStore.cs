@@ -74,6 +74,36 @@ public sealed class BlobStore : IBlobStore
         return await blob.OpenWriteAsync(overwrite: true, options, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<Stream?> OpenReadAsync(string path, long offset, int bufferSize, CancellationToken cancellationToken = default)
+    {
+        var blob = await GetBlobAsync(path).ConfigureAwait(false);
+        try
+        {
+            return await blob.OpenReadAsync(offset, bufferSize, conditions: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.BlobNotFound || ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public async IAsyncEnumerable<BlobEntry> ListAsync(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        var slash = prefix.IndexOf('/', StringComparison.Ordinal);
+        var (containerName, blobPrefix) = slash < 0 ? (prefix, string.Empty) : (prefix[..slash], prefix[(slash + 1)..]);
+        var container = _service.GetBlobContainerClient(containerName);
+        if (!await container.ExistsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield break;
+        }
+
+        await foreach (var item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, blobPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            yield return new BlobEntry($"{containerName}/{item.Name}", item.Properties.ContentLength ?? 0, item.Properties.ETag?.ToString() ?? string.Empty);
+        }
+    }
+
     /// <summary>Splits "container/name" and creates the container once, however many callers race for it.</summary>
     private async Task<BlobClient> GetBlobAsync(string path)
     {

@@ -19,4 +19,16 @@ public interface IBlobStore
 
     /// <summary>A stream that uploads as it is written, for outputs too large to hold in memory.</summary>
     Task<Stream> OpenWriteAsync(string path, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A stream of the blob from <paramref name="offset"/> that downloads as it is read (ranged requests of
+    /// <paramref name="bufferSize"/> bytes), or null when the blob does not exist.
+    /// </summary>
+    Task<Stream?> OpenReadAsync(string path, long offset, int bufferSize, CancellationToken cancellationToken = default);
+
+    /// <summary>The blobs whose paths start with <paramref name="prefix"/> ("container/some/prefix"), in name order.</summary>
+    IAsyncEnumerable<BlobEntry> ListAsync(string prefix, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A listed blob: its path (with container), size and ETag.</summary>
+public sealed record BlobEntry(string Path, long Size, string ETag);

@@ -49,6 +49,29 @@ public sealed class InMemoryBlobStore : IBlobStore
     public Task<Stream> OpenWriteAsync(string path, CancellationToken cancellationToken = default) =>
         Task.FromResult<Stream>(new CommitOnDispose(this, path));
 
+    public Task<Stream?> OpenReadAsync(string path, long offset, int bufferSize, CancellationToken cancellationToken = default)
+    {
+        if (!_blobs.TryGetValue(path, out var data))
+        {
+            return Task.FromResult<Stream?>(null);
+        }
+
+        var bytes = data.ToArray();
+        var start = (int)Math.Min(offset, bytes.Length);
+        return Task.FromResult<Stream?>(new MemoryStream(bytes, start, bytes.Length - start, writable: false));
+    }
+
+    public async IAsyncEnumerable<BlobEntry> ListAsync(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var path in Paths.Where(p => p.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            var data = _blobs[path];
+            yield return new BlobEntry(path, data.ToMemory().Length, $"\"{WriteCount(path)}\"");
+        }
+
+        await Task.CompletedTask;
+    }
+
     /// <summary>Stores what was written when disposed, as an uploading blob stream commits on dispose.</summary>
     private sealed class CommitOnDispose(InMemoryBlobStore store, string path) : MemoryStream
     {
