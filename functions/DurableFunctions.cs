@@ -1,5 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
+using Serverless.Items;
 using Serverless.Jobs;
 using Serverless.Orchestration;
 using Serverless.Orchestration.Activities;
@@ -17,13 +18,15 @@ public sealed class DurableFunctions
     private readonly RangeReducer _reducer;
     private readonly FinishJobActivity _finishJob;
     private readonly GpuStageActivities _gpu;
+    private readonly PlanItemsActivity _planItems;
 
-    public DurableFunctions(RunShardsActivity runShards, RangeReducer reducer, FinishJobActivity finishJob, GpuStageActivities gpu)
+    public DurableFunctions(RunShardsActivity runShards, RangeReducer reducer, FinishJobActivity finishJob, GpuStageActivities gpu, PlanItemsActivity planItems)
     {
         _runShards = runShards;
         _reducer = reducer;
         _finishJob = finishJob;
         _gpu = gpu;
+        _planItems = planItems;
     }
 
     [Function(nameof(JobOrchestrator))]
@@ -48,6 +51,9 @@ public sealed class DurableFunctions
 
     [Function(nameof(FinishJobActivity))]
     public Task<JobOutcome> FinishJobAsync([ActivityTrigger] FinishJobInput input) => _finishJob.ExecuteAsync(input);
+
+    [Function(nameof(PlanItemsActivity))]
+    public Task<ItemPlanSummary> PlanItemsAsync([ActivityTrigger] PlanItemsInput input) => _planItems.ExecuteAsync(input);
 
     [Function(nameof(StartGpuStageActivity))]
     public Task<StageExecution> StartGpuStageAsync([ActivityTrigger] StartGpuStageInput input) => _gpu.Start.ExecuteAsync(input);

@@ -23,6 +23,12 @@ public sealed record LocalHostOptions(LocalSettings Settings, Func<IBlobStore, W
 
     /// <summary>What a GPU stage execution runs as a child process.</summary>
     public LocalStageCommand StageCommand { get; init; } = LocalStageCommand.Default;
+
+    /// <summary>
+    /// With the worker: how often the <c>batches</c> container is scanned for new blobs to start as jobs (Azurite
+    /// has no Event Grid to push them); null disables the scan.
+    /// </summary>
+    public TimeSpan? BatchScanInterval { get; init; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>

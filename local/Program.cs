@@ -28,20 +28,44 @@ var shardsOption = new Option<int>("--shards") { Description = "How many shards.
 var parallelOption = new Option<int?>("--parallel") { Description = "At most this many shards at once." };
 var seedOption = new Option<long?>("--seed") { Description = "Seed for workloads that draw random numbers." };
 var tolerateOption = new Option<double?>("--tolerate") { Description = "Tolerated failed shards, in percent." };
-var run = new Command("run", "Run a job here and show its progress, result and blobs.") { workloadArgument, paramOption, shardsOption, parallelOption, seedOption, tolerateOption };
+var fileOption = new Option<FileInfo?>("--file") { Description = "Item workloads: a local file to upload (to inputs/<name>) and process line by line." };
+var inputOption = new Option<string?>("--input") { Description = "Item workloads: a blob to process line by line, as container/path." };
+var prefixOption = new Option<string?>("--prefix") { Description = "Item workloads: process every blob under container/prefix." };
+var formatOption = new Option<string?>("--format") { Description = "text, jsonl or csv (default: from the file's extension)." };
+var maxItemsOption = new Option<int?>("--max-items-per-shard") { Description = "Item workloads: at most this many items in a shard." };
+var maxBytesOption = new Option<long?>("--max-bytes-per-shard") { Description = "Item workloads: at most this many bytes in a shard." };
+var run = new Command("run", "Run a job here and show its progress, result and blobs.")
+{
+    workloadArgument, paramOption, shardsOption, parallelOption, seedOption, tolerateOption, fileOption, inputOption, prefixOption, formatOption, maxItemsOption, maxBytesOption,
+};
 run.SetAction((parse, cancellationToken) =>
 {
     var spec = new JsonObject
     {
         ["workload"] = parse.GetValue(workloadArgument),
-        ["shards"] = parse.GetValue(shardsOption),
         ["parameters"] = RunCommand.Parameters(parse.GetValue(paramOption) ?? []),
     };
+    var file = parse.GetValue(fileOption);
+    var input = new JsonObject();
+    AddIfGiven(input, "blob", file is null ? parse.GetValue(inputOption) : $"inputs/{file.Name}");
+    AddIfGiven(input, "prefix", parse.GetValue(prefixOption));
+    AddIfGiven(input, "format", parse.GetValue(formatOption));
+    if (input.Count > 0)
+    {
+        spec["input"] = input;
+    }
+    else
+    {
+        spec["shards"] = parse.GetValue(shardsOption);
+    }
+
+    AddIfSet(spec, "maxItemsPerShard", parse.GetValue(maxItemsOption));
+    AddIfSet(spec, "maxBytesPerShard", parse.GetValue(maxBytesOption));
     AddIfSet(spec, "maxParallelism", parse.GetValue(parallelOption));
     AddIfSet(spec, "seed", parse.GetValue(seedOption));
     AddIfSet(spec, "toleratedFailurePercent", parse.GetValue(tolerateOption));
     // HTTP on a free loopback port: GPU stage executions post their completion there.
-    return RunCommand.RunAsync(CliContext.Options(LogLevel.Warning, runWorker: true, "http://127.0.0.1:0"), spec, cancellationToken);
+    return RunCommand.RunAsync(CliContext.Options(LogLevel.Warning, runWorker: true, "http://127.0.0.1:0"), spec, file, cancellationToken);
 });
 
 var idArgument = new Argument<string>("id") { Description = "The job id." };
@@ -67,8 +91,17 @@ root.Subcommands.Add(serve);
 root.Subcommands.Add(run);
 root.Subcommands.Add(status);
 root.Subcommands.Add(cancel);
+root.Subcommands.Add(DropCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+
+static void AddIfGiven(JsonObject target, string name, string? value)
+{
+    if (!string.IsNullOrEmpty(value))
+    {
+        target[name] = value;
+    }
+}
 
 static void AddIfSet<T>(JsonObject spec, string name, T? value)
     where T : struct

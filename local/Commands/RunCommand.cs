@@ -13,11 +13,16 @@ public static class RunCommand
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static async Task<int> RunAsync(LocalHostOptions options, JsonObject spec, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(LocalHostOptions options, JsonObject spec, FileInfo? upload, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(spec);
         await using var host = await LocalHost.StartAsync(options).ConfigureAwait(false);
+        if (upload is not null)
+        {
+            await UploadAsync(host, upload, $"inputs/{upload.Name}", cancellationToken).ConfigureAwait(false);
+        }
+
         var jobs = host.Engine.Jobs;
         var errors = new ValidationErrors();
         var jobId = await jobs.SubmitAsync(spec.ToJsonString(), errors, cancellationToken).ConfigureAwait(false);
@@ -27,7 +32,8 @@ public static class RunCommand
             return 2;
         }
 
-        AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Job [bold]{jobId}[/] started: {spec["workload"]} over {spec["shards"]} shards.");
+        var over = spec["input"] is { } input ? input.ToJsonString() : $"{spec["shards"]} shards";
+        AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Job [bold]{jobId}[/] started: {spec["workload"]} over {over}.");
         JobStatusView status;
         try
         {
@@ -43,6 +49,24 @@ public static class RunCommand
         Print(host, status);
         await DownloadImagesAsync(host, status, Path.Combine(options.Settings.AppRoot, "out", status.InstanceId), cancellationToken).ConfigureAwait(false);
         return status.Phase is nameof(JobResultStatus.Completed) or nameof(JobResultStatus.CompletedWithFailures) ? 0 : 1;
+    }
+
+    /// <summary>Streams a local file into a blob (never the whole file in memory).</summary>
+    public static async Task UploadAsync(LocalHost host, FileInfo file, string blob, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(file);
+        var source = file.OpenRead();
+        await using (source.ConfigureAwait(false))
+        {
+            var target = await host.Engine.Blobs.OpenWriteAsync(blob, cancellationToken).ConfigureAwait(false);
+            await using (target.ConfigureAwait(false))
+            {
+                await source.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        Console.WriteLine($"Uploaded {file.Name} ({file.Length:N0} bytes) to {blob}.");
     }
 
     /// <summary>Turns <c>k=v</c> pairs into JSON values: numbers and booleans as such, anything else as a string.</summary>

@@ -8,7 +8,9 @@ using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Shims;
 using Microsoft.Extensions.Logging;
 using Serverless.Api;
+using Serverless.Batches;
 using Serverless.Jobs;
+using Serverless.Local.Batches;
 using Serverless.Local.Configuration;
 using Serverless.Local.Stages;
 using Serverless.Stages;
@@ -30,9 +32,11 @@ public sealed class LocalEngine : IAsyncDisposable
     private TaskHubWorker? _worker;
 
     private readonly LocalProcessLauncher _launcher;
+    private BatchWatcher? _batchWatcher;
 
-    private LocalEngine(AzureStorageOrchestrationService service, DurableTaskClient client, JobService jobs, TaskHubWorker? worker, LocalProcessLauncher launcher, IBlobStore blobs)
+    private LocalEngine(AzureStorageOrchestrationService service, DurableTaskClient client, JobService jobs, TaskHubWorker? worker, LocalProcessLauncher launcher, IBlobStore blobs, BatchWatcher? batchWatcher)
     {
+        _batchWatcher = batchWatcher;
         Blobs = blobs;
         _service = service;
         Client = client;
@@ -58,7 +62,8 @@ public sealed class LocalEngine : IAsyncDisposable
         var service = new AzureStorageOrchestrationService(ToServiceSettings(settings.Durable, connectionString, loggerFactory));
         await service.CreateIfNotExistsAsync().ConfigureAwait(false);
 
-        var blobs = new BlobStore(new BlobServiceClient(connectionString));
+        var blobService = new BlobServiceClient(connectionString);
+        var blobs = new BlobStore(blobService);
         var workloads = options.Workloads(blobs);
         var client = new ShimDurableTaskClient(settings.Durable.HubName, service, JsonDataConverter.Default);
         var launcher = new LocalProcessLauncher(blobs, connectionString, options.StageCommand);
@@ -73,7 +78,16 @@ public sealed class LocalEngine : IAsyncDisposable
             await worker.StartAsync().ConfigureAwait(false);
         }
 
-        return new LocalEngine(service, client, jobs, worker, launcher, blobs);
+        BatchWatcher? batchWatcher = null;
+        if (options.RunWorker && options.BatchScanInterval is { } scanInterval)
+        {
+            var batchStore = new BatchStore(blobService);
+            var batches = new BatchService(jobs, batchStore, TimeProvider.System, loggerFactory.CreateLogger<BatchService>());
+            batchWatcher = new BatchWatcher(batches, batchStore, scanInterval, loggerFactory.CreateLogger<BatchWatcher>());
+            await batchWatcher.StartAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return new LocalEngine(service, client, jobs, worker, launcher, blobs, batchWatcher);
     }
 
     /// <summary>Stops the worker, then deletes the task hub's queues, tables and leases (a benchmark's scratch hub).</summary>
@@ -92,6 +106,14 @@ public sealed class LocalEngine : IAsyncDisposable
 
     private async Task StopWorkerAsync()
     {
+        // Batches stop first, so no job is started while the worker is going away.
+        if (_batchWatcher is not null)
+        {
+            await _batchWatcher.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            _batchWatcher.Dispose();
+            _batchWatcher = null;
+        }
+
         if (_worker is not null)
         {
             await _worker.StopAsync(isForced: true).ConfigureAwait(false);
@@ -113,6 +135,7 @@ public sealed class LocalEngine : IAsyncDisposable
             Activity(shims, nameof(MergeRangesActivity), new MergeRangesActivity(reducer)),
             Activity(shims, nameof(FindRangeActivity), new FindRangeActivity(reducer)),
             Activity(shims, nameof(FinishJobActivity), new FinishJobActivity(workloads, blobs, reducer, TimeProvider.System)),
+            Activity(shims, nameof(PlanItemsActivity), new PlanItemsActivity(blobs)),
             Activity(shims, nameof(StartGpuStageActivity), new StartGpuStageActivity(workloads, blobs, stages.Launcher, stages.Callback, TimeProvider.System)),
             Activity(shims, nameof(GpuStageStatusActivity), new GpuStageStatusActivity(stages.Launcher)),
             Activity(shims, nameof(StopGpuStageActivity), new StopGpuStageActivity(stages.Launcher)),

@@ -223,6 +223,49 @@ public sealed class JobService
 
     private static bool IsJob(OrchestrationMetadata metadata) =>
         string.Equals(metadata.Name, nameof(JobOrchestrator), StringComparison.Ordinal);
+
+    /// <summary>
+    /// Like <see cref="SubmitAsync(string, ValidationErrors, CancellationToken)"/>, with the caller's job id, and
+    /// idempotent (a redelivered blob event, a rescan): returns <paramref name="jobId"/> when this call started
+    /// the job; null with errors when the spec is invalid; null without errors when an instance with that id
+    /// exists already, whatever its status (it is never restarted).
+    /// </summary>
+    public async Task<string?> StartIfNewAsync(string json, string jobId, ValidationErrors errors, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        if (await _client.GetInstanceAsync(jobId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return null;
+        }
+
+        var spec = _parser.Parse(json, errors);
+        if (spec is null)
+        {
+            return null;
+        }
+
+        // Dedupe on every status: without it a client may terminate and restart an existing instance with the same id.
+        var options = new StartOrchestrationOptions(jobId).WithDedupeStatuses([.. StartOrchestrationOptionsExtensions.ValidDedupeStatuses]);
+        try
+        {
+            await _client.ScheduleNewOrchestrationInstanceAsync(
+                nameof(JobOrchestrator),
+                new JobInput(spec, _options.ShardsPerOrchestration, _parser.Workloads.Get(spec.Workload) is IGpuStageWorkload ? _options.GpuStage : null),
+                options,
+                cancellationToken).ConfigureAwait(false);
+            return jobId;
+        }
+        catch (Exception)
+        {
+            // Another host may have started it between the check and the schedule; the backend's exception type differs per host.
+            if (await _client.GetInstanceAsync(jobId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is null)
+            {
+                throw;
+            }
+
+            return null;
+        }
+    }
 }
 
 public sealed record JobPage(IReadOnlyList<JobStatusView> Jobs, string? ContinuationToken);

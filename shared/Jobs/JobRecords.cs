@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Serverless.Items;
 
 namespace Serverless.Jobs;
 
@@ -39,7 +40,8 @@ public sealed record ShardRecord(
     long? Size,
     int Attempts,
     double? DurationMs,
-    string? Error);
+    string? Error,
+    ItemCounts? Items = null);
 
 /// <summary><c>results/{jobId}/manifest.json</c>: every shard exactly once, in index order.</summary>
 public sealed record JobManifest(
@@ -52,7 +54,8 @@ public sealed record JobManifest(
     double ToleratedFailurePercent,
     string? ResultBlob,
     DateTimeOffset WrittenAt,
-    IReadOnlyList<ShardRecord> Shards);
+    IReadOnlyList<ShardRecord> Shards,
+    ItemSummary? Items = null);
 
 /// <summary><c>results/{jobId}/result.json</c>: the workload's result with the counts it rests on.</summary>
 public sealed record JobResultDocument(
@@ -65,7 +68,7 @@ public sealed record JobResultDocument(
     JsonElement Result);
 
 /// <summary><c>results/{jobId}/shards/{index}.json</c>: one shard's partial result.</summary>
-public sealed record ShardOutput(int Index, int Attempt, JsonElement Partial);
+public sealed record ShardOutput(int Index, int Attempt, JsonElement Partial, ItemCounts? Items = null);
 
 /// <summary>The job's blobs, as paths that start with the container.</summary>
 public sealed record JobBlobs(string? Result, string Manifest, string Shards);

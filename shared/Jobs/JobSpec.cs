@@ -1,8 +1,12 @@
 using System.Text.Json;
+using Serverless.Items;
 
 namespace Serverless.Jobs;
 
-/// <summary>What a user submits: which workload, its parameters and how to fan it out.</summary>
+/// <summary>
+/// What a user submits: which workload, its parameters and how to fan it out. Item workloads also name
+/// their <see cref="Input"/>; their shard count is then planned from it when the job starts.
+/// </summary>
 public sealed record JobSpec(
     string Workload,
     IReadOnlyDictionary<string, JsonElement> Parameters,
@@ -10,7 +14,8 @@ public sealed record JobSpec(
     int MaxParallelism,
     RetrySpec Retry,
     double ToleratedFailurePercent,
-    long Seed);
+    long Seed,
+    ItemInput? Input = null);
 
 /// <summary>How a failing shard is retried: exponential backoff between attempts.</summary>
 public sealed record RetrySpec(

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Serverless.Items;
 using Serverless.Workloads;
 
 namespace Serverless.Jobs;
@@ -43,7 +44,25 @@ public sealed class JobSpecParser
     {
         var reader = new JsonFieldReader(fields, string.Empty, errors);
         var workloadName = reader.GetString("workload", required: true);
-        var shards = reader.GetInt32("shards", 1, JobLimits.MaxShards, defaultValue: null);
+        IWorkload? workload = null;
+        if (workloadName is not null && !_workloads.TryGet(workloadName, out workload))
+        {
+            errors.Add("workload", $"'{workloadName}' is not a known workload (known: {string.Join(", ", _workloads.Names)}).");
+        }
+
+        // An item workload's shards are planned from its input when the job starts.
+        var itemWorkload = workload is IItemWorkload;
+        if (itemWorkload && reader.Has("shards"))
+        {
+            errors.Add("shards", $"is planned from the input for '{workloadName}' (see maxItemsPerShard and maxBytesPerShard); leave it out.");
+        }
+
+        var shards = itemWorkload ? 1 : reader.GetInt32("shards", 1, JobLimits.MaxShards, defaultValue: null);
+        var input = itemWorkload || reader.Has("input") ? ItemInputParser.Read(reader) : null;
+        if (!itemWorkload && input is not null && workload is not null)
+        {
+            errors.Add("input", $"'{workloadName}' does not read items; only item workloads ({string.Join(", ", _workloads.Names.Where(n => _workloads.Get(n) is IItemWorkload))}) take an input.");
+        }
         var maxParallelism = reader.GetInt32("maxParallelism", 1, JobLimits.MaxParallelism, Math.Min(Math.Max(shards, 1), JobLimits.DefaultMaxParallelism));
         var tolerated = reader.GetDouble("toleratedFailurePercent", 0, 100, defaultValue: 0);
         var seed = reader.GetInt64("seed", long.MinValue, long.MaxValue, defaultValue: 0);
@@ -53,12 +72,6 @@ public sealed class JobSpecParser
         parameters ??= new Dictionary<string, JsonElement>();
         reader.RejectUnknown();
 
-        IWorkload? workload = null;
-        if (workloadName is not null && !_workloads.TryGet(workloadName, out workload))
-        {
-            errors.Add("workload", $"'{workloadName}' is not a known workload (known: {string.Join(", ", _workloads.Names)}).");
-        }
-
         if (workload is not null && parametersValid)
         {
             // Check the parameters even when 'shards' is bad, so one answer names every problem.
@@ -66,7 +79,7 @@ public sealed class JobSpecParser
         }
 
         return errors.IsEmpty
-            ? new JobSpec(workloadName!, parameters, shards, maxParallelism, retry, tolerated, seed)
+            ? new JobSpec(workloadName!, parameters, shards, maxParallelism, retry, tolerated, seed, itemWorkload ? input : null)
             : null;
     }
 

@@ -45,6 +45,39 @@ public sealed class JsonFieldReader
         return null;
     }
 
+    public bool GetBoolean(string name, bool defaultValue)
+    {
+        if (!TryGet(name, required: false, out var value))
+        {
+            return defaultValue;
+        }
+
+        if (value.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        {
+            return value.GetBoolean();
+        }
+
+        Errors.Add(Path(name), "must be true or false.");
+        return defaultValue;
+    }
+
+    /// <summary>An optional array: null when absent, and null with an error when not an array.</summary>
+    public IReadOnlyList<JsonElement>? GetArray(string name)
+    {
+        if (!TryGet(name, required: false, out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.Array)
+        {
+            return [.. value.EnumerateArray().Select(e => e.Clone())];
+        }
+
+        Errors.Add(Path(name), "must be a JSON array.");
+        return null;
+    }
+
     /// <summary>An optional nested object: null when absent, and null with an error when not an object.</summary>
     public IReadOnlyDictionary<string, JsonElement>? GetObject(string name)
     {

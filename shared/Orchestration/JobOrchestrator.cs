@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
+using Serverless.Items;
 using Serverless.Jobs;
 using Serverless.Orchestration.Activities;
 
@@ -27,10 +28,18 @@ public sealed partial class JobOrchestrator : TaskOrchestrator<JobInput, JobOutc
             await GpuStage.RunAsync(context, jobId, spec, stage).ConfigureAwait(true);
         }
 
+        long inputSize = 0;
+        if (spec.Input is { } items)
+        {
+            context.SetCustomStatus(new JobProgress("Planning", 0, 0, 0));
+            var plan = await PlanAsync(context, jobId, items).ConfigureAwait(true);
+            (spec, inputSize) = (spec with { Shards = plan.Shards }, plan.Bytes);
+        }
+
         context.SetCustomStatus(new JobProgress("Running", spec.Shards, 0, 0));
         var root = await ShardRanges.RunAsync(
             context,
-            new RangeInput(jobId, spec, 0, spec.Shards, spec.MaxParallelism, input.ShardsPerOrchestration),
+            new RangeInput(jobId, spec, 0, spec.Shards, spec.MaxParallelism, input.ShardsPerOrchestration, inputSize, input.Redrive),
             (succeeded, failed) => context.SetCustomStatus(new JobProgress("Running", spec.Shards, succeeded + failed, failed))).ConfigureAwait(true);
 
         context.SetCustomStatus(new JobProgress("Reducing", spec.Shards, spec.Shards, root.Failed));
@@ -44,6 +53,18 @@ public sealed partial class JobOrchestrator : TaskOrchestrator<JobInput, JobOutc
         }
 
         return outcome;
+    }
+
+    private static async Task<ItemPlanSummary> PlanAsync(TaskOrchestrationContext context, string jobId, ItemInput items)
+    {
+        try
+        {
+            return await context.CallActivityAsync<ItemPlanSummary>(nameof(PlanItemsActivity), new PlanItemsInput(jobId, items)).ConfigureAwait(true);
+        }
+        catch (TaskFailedException ex)
+        {
+            throw new JobFailedException($"Planning the input failed: {ex.FailureDetails.ErrorMessage}", ex);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Workload} over {Shards} shards, at most {Parallelism} at once.")]

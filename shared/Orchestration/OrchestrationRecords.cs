@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Serverless.Items;
 using Serverless.Jobs;
 using Serverless.Stages;
 
@@ -8,10 +9,13 @@ namespace Serverless.Orchestration;
 /// The job orchestration's input: the spec, how many shards one orchestration may run itself, and the GPU
 /// stage's timing when the workload has one.
 /// </summary>
-public sealed record JobInput(JobSpec Spec, int ShardsPerOrchestration, GpuStageSettings? GpuStage = null);
+public sealed record JobInput(JobSpec Spec, int ShardsPerOrchestration, GpuStageSettings? GpuStage = null, int Redrive = 0);
 
-/// <summary>Shards [Start, End) of a job, run by one orchestration with at most Parallelism in flight.</summary>
-public sealed record RangeInput(string JobId, JobSpec Spec, int Start, int End, int Parallelism, int ShardsPerOrchestration)
+/// <summary>
+/// Shards [Start, End) of a job, run by one orchestration with at most Parallelism in flight (for an item
+/// job also the planned input size and the redrive number).
+/// </summary>
+public sealed record RangeInput(string JobId, JobSpec Spec, int Start, int End, int Parallelism, int ShardsPerOrchestration, long InputSize = 0, int Redrive = 0)
 {
     public int Count => End - Start;
 }
@@ -22,17 +26,26 @@ public sealed record RangeSummary(int Start, int End, int Succeeded, int Failed,
 /// <summary>One attempt at one shard.</summary>
 public sealed record ShardAttempt(int Index, int Attempt);
 
-/// <summary>A batch of shard attempts for one activity call.</summary>
+/// <summary>
+/// A batch of shard attempts for one activity call. For an item job also its input, the input file's size
+/// as planned, and which redrive this is (0: the first run).
+/// </summary>
 public sealed record RunShardsInput(
     string JobId,
     string Workload,
     IReadOnlyDictionary<string, JsonElement> Parameters,
     int ShardCount,
     long Seed,
-    IReadOnlyList<ShardAttempt> Shards);
+    IReadOnlyList<ShardAttempt> Shards,
+    ItemInput? Input = null,
+    long InputSize = 0,
+    int Redrive = 0);
 
-/// <summary>How one shard attempt went: its blob and size, or its error. Duration includes the blob write.</summary>
-public sealed record ShardOutcome(int Index, int Attempt, string? Blob, long? Size, double DurationMs, string? Error);
+/// <summary>How one shard attempt went: its blob and size, or its error. Duration includes the blob write. Item jobs add their item counts.</summary>
+public sealed record ShardOutcome(int Index, int Attempt, string? Blob, long? Size, double DurationMs, string? Error, ItemCounts? Items = null);
+
+/// <summary>Plans an item job's shards from its input.</summary>
+public sealed record PlanItemsInput(string JobId, ItemInput Input);
 
 public sealed record FindRangeInput(string JobId, int Start, int End);
 

@@ -119,7 +119,8 @@ public static class ShardRanges
                     outcome.Size,
                     outcome.Attempt,
                     outcome.DurationMs,
-                    outcome.Error);
+                    outcome.Error,
+                    outcome.Items);
                 records[outcome.Index - range.Start] = record;
                 onRecord(record);
             }
@@ -133,7 +134,7 @@ public static class ShardRanges
         var spec = range.Spec;
         try
         {
-            var input = new RunShardsInput(range.JobId, spec.Workload, spec.Parameters, spec.Shards, spec.Seed, batch);
+            var input = new RunShardsInput(range.JobId, spec.Workload, spec.Parameters, spec.Shards, spec.Seed, batch, spec.Input, range.InputSize, range.Redrive);
             return new LeafEvent(await context.CallActivityAsync<IReadOnlyList<ShardOutcome>>(nameof(RunShardsActivity), input).ConfigureAwait(true), null);
         }
         catch (TaskFailedException ex)

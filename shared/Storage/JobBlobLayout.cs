@@ -18,6 +18,15 @@ public static class JobBlobLayout
 
     public static string Manifest(string jobId) => $"{Folder(jobId)}manifest.json";
 
+    /// <summary>An item job's per-item results: <c>items/succeeded-{n}.jsonl</c>, <c>items/failed-{n}.jsonl</c>; a redrive adds <c>.redrive-{k}</c>.</summary>
+    public static string ItemsFolder(string jobId) => $"{Folder(jobId)}items/";
+
+    public static string ItemFile(string jobId, Items.ItemFileKind kind, int shard, int redrive) =>
+        $"{ItemsFolder(jobId)}{kind.ToString().ToLowerInvariant()}-{shard}{(redrive > 0 ? $".redrive-{redrive}" : string.Empty)}.jsonl";
+
+    /// <summary>For a prefix input: the blobs shard n processes, listed once when the job is planned.</summary>
+    public static string PlanShard(string jobId, int shard) => $"{Folder(jobId)}plan/{shard}.json";
+
     /// <summary>The GPU stage's files: input, output, metrics, log and launch record.</summary>
     public static string GpuFolder(string jobId) => $"{Folder(jobId)}gpu/";
 

@@ -4,7 +4,7 @@ using Serverless.Jobs;
 namespace Serverless.Workloads;
 
 /// <summary>
-/// A computation the engine can fan out. Shard outputs ("partials") are JSON so the engine can store, combine
+/// A computation the engine can fan out: either an <see cref="IShardWorkload"/> or an <see cref="IItemWorkload"/>. Shard outputs ("partials") are JSON so the engine can store, combine
 /// and finish them without knowing their type; <see cref="Workload{TParameters,TShard,TPartial,TResult}"/>
 /// gives implementations typed methods instead.
 /// </summary>
@@ -16,9 +16,6 @@ public interface IWorkload
     /// <summary>Checks the parameters for a job of <paramref name="shards"/> shards; errors name each bad field.</summary>
     void Validate(IReadOnlyDictionary<string, JsonElement> parameters, int shards, ValidationErrors errors);
 
-    /// <summary>Computes one shard and returns its partial result.</summary>
-    ValueTask<JsonElement> RunShardAsync(ShardPosition position, IReadOnlyDictionary<string, JsonElement> parameters, CancellationToken cancellationToken);
-
     /// <summary>Combines two partials; must be associative so reduction can be hierarchical.</summary>
     JsonElement Combine(JsonElement left, JsonElement right);
 
@@ -27,6 +24,16 @@ public interface IWorkload
     /// produce files, writes them into the job's folder).
     /// </summary>
     ValueTask<JsonElement> FinishAsync(JsonElement combined, IReadOnlyDictionary<string, JsonElement> parameters, JobContext job, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A workload whose shards are computed from their position alone (<see cref="Workload{TParameters,TShard,TPartial,TResult}"/>);
+/// item workloads (<see cref="IItemWorkload"/>) read their shards' items instead.
+/// </summary>
+public interface IShardWorkload : IWorkload
+{
+    /// <summary>Computes one shard and returns its partial result.</summary>
+    ValueTask<JsonElement> RunShardAsync(ShardPosition position, IReadOnlyDictionary<string, JsonElement> parameters, CancellationToken cancellationToken);
 }
 
 /// <summary>Which shard of how many, with the job's seed and the attempt being made, in which job.</summary>

@@ -7,10 +7,8 @@ namespace Serverless.Workloads;
 /// Typed base for workloads: read parameters, plan one shard deterministically, run it, combine partials,
 /// finish. Adding a workload means deriving from this class and registering it in <see cref="WorkloadCatalog"/>.
 /// </summary>
-public abstract class Workload<TParameters, TShard, TPartial, TResult> : IWorkload
+public abstract class Workload<TParameters, TShard, TPartial, TResult> : IShardWorkload
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public abstract string Name { get; }
 
     /// <summary>Reads and validates parameters; bad fields go to <see cref="JsonFieldReader.Errors"/>.</summary>
@@ -35,28 +33,19 @@ public abstract class Workload<TParameters, TShard, TPartial, TResult> : IWorklo
     public async ValueTask<JsonElement> RunShardAsync(ShardPosition position, IReadOnlyDictionary<string, JsonElement> parameters, CancellationToken cancellationToken)
     {
         var shard = Plan(Read(parameters, position.Count), position);
-        return ToJson(await RunAsync(shard, cancellationToken).ConfigureAwait(false));
+        return WorkloadJson.ToJson(await RunAsync(shard, cancellationToken).ConfigureAwait(false));
     }
 
     public JsonElement Combine(JsonElement left, JsonElement right) =>
-        ToJson(Combine(FromJson<TPartial>(left), FromJson<TPartial>(right)));
+        WorkloadJson.ToJson(Combine(WorkloadJson.FromJson<TPartial>(left), WorkloadJson.FromJson<TPartial>(right)));
 
     public async ValueTask<JsonElement> FinishAsync(JsonElement combined, IReadOnlyDictionary<string, JsonElement> parameters, JobContext job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return ToJson(await FinishAsync(FromJson<TPartial>(combined), Read(parameters, job.Shards), job, cancellationToken).ConfigureAwait(false));
+        return WorkloadJson.ToJson(await FinishAsync(WorkloadJson.FromJson<TPartial>(combined), Read(parameters, job.Shards), job, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Reads parameters that were validated when the job was submitted.</summary>
-    protected TParameters Read(IReadOnlyDictionary<string, JsonElement> parameters, int shards)
-    {
-        var errors = new ValidationErrors();
-        var result = ReadParameters(new JsonFieldReader(parameters, "parameters.", errors), shards);
-        return errors.IsEmpty ? result : throw new ArgumentException($"Invalid {Name} parameters: {errors}");
-    }
-
-    private static JsonElement ToJson<T>(T value) => JsonSerializer.SerializeToElement(value, Json);
-
-    private static T FromJson<T>(JsonElement value) =>
-        value.Deserialize<T>(Json) ?? throw new InvalidDataException($"Partial is not a {typeof(T).Name}.");
+    protected TParameters Read(IReadOnlyDictionary<string, JsonElement> parameters, int shards) =>
+        WorkloadJson.Read(parameters, Name, reader => ReadParameters(reader, shards));
 }

@@ -15,7 +15,7 @@ public sealed class WorkloadCatalog
 
     /// <summary>The workloads every host ships with; <paramref name="blobs"/> serves those that read or write files.</summary>
     public static IReadOnlyList<IWorkload> BuiltIn(IBlobStore blobs) =>
-        [new MonteCarloPiWorkload(), new PrimeCountWorkload(), new SleepWorkload(), new MandelbrotWorkload(blobs)];
+        [new MonteCarloPiWorkload(), new PrimeCountWorkload(), new SleepWorkload(), new MandelbrotWorkload(blobs), new WordCountWorkload(), new ChecksumWorkload(blobs)];
 
     public IEnumerable<string> Names => _workloads.Keys.Order(StringComparer.Ordinal);
 

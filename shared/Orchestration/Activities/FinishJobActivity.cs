@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.DurableTask;
+using Serverless.Items;
 using Serverless.Jobs;
 using Serverless.Storage;
 using Serverless.Workloads;
@@ -33,7 +34,8 @@ public sealed class FinishJobActivity : TaskActivity<FinishJobInput, JobOutcome>
         ArgumentNullException.ThrowIfNull(input);
         var (jobId, spec, root) = (input.JobId, input.Spec, input.Root);
         var range = await _reducer.ReadRangeAsync(root.Blob).ConfigureAwait(false);
-        var (status, error) = Judge(spec, root);
+        var items = spec.Input is null ? null : await new ItemResults(_blobs).SummarizeAsync(range.Shards, spec.Input.Blob is not null).ConfigureAwait(false);
+        var (status, error) = Judge(spec, root, items);
 
         var resultBlob = status == JobResultStatus.Failed || range.Partial is null ? null : JobBlobLayout.Result(jobId);
         System.Text.Json.JsonElement? result = null;
@@ -44,7 +46,7 @@ public sealed class FinishJobActivity : TaskActivity<FinishJobInput, JobOutcome>
             await _blobs.WriteAsync(resultBlob, JobJson.Serialize(document)).ConfigureAwait(false);
         }
 
-        var manifest = new JobManifest(jobId, spec.Workload, status, spec.Shards, root.Succeeded, root.Failed, spec.ToleratedFailurePercent, resultBlob, _time.GetUtcNow(), range.Shards);
+        var manifest = new JobManifest(jobId, spec.Workload, status, spec.Shards, root.Succeeded, root.Failed, spec.ToleratedFailurePercent, resultBlob, _time.GetUtcNow(), range.Shards, items);
         var manifestBlob = JobBlobLayout.Manifest(jobId);
         await _blobs.WriteAsync(manifestBlob, JobJson.Serialize(manifest)).ConfigureAwait(false);
 
@@ -53,18 +55,35 @@ public sealed class FinishJobActivity : TaskActivity<FinishJobInput, JobOutcome>
             new JobBlobs(resultBlob, manifestBlob, JobBlobLayout.ShardsFolder(jobId)), error);
     }
 
-    /// <summary>Failed when the failed share exceeds the tolerance (or nothing succeeded); else flagged if any failed.</summary>
-    public static (JobResultStatus Status, string? Error) Judge(JobSpec spec, RangeSummary root)
+    /// <summary>
+    /// Failed when the failed share of shards, or of items for an item job, exceeds the tolerance (or no shard
+    /// succeeded); else flagged if any failed.
+    /// </summary>
+    public static (JobResultStatus Status, string? Error) Judge(JobSpec spec, RangeSummary root, ItemSummary? items = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(root);
-        if (root.Failed == 0)
+        var failedItems = items?.Failed ?? 0;
+        if (root.Failed == 0 && failedItems == 0)
         {
             return (JobResultStatus.Completed, null);
         }
 
-        var failedPercent = 100.0 * root.Failed / spec.Shards;
-        var summary = string.Create(CultureInfo.InvariantCulture, $"{root.Failed} of {spec.Shards} shards failed ({failedPercent:0.##}%)");
+        var shardPercent = 100.0 * root.Failed / spec.Shards;
+        var itemPercent = items is { Total: > 0 } ? 100.0 * failedItems / items.Total : 0;
+        var failedPercent = Math.Max(shardPercent, itemPercent);
+        var parts = new List<string>();
+        if (root.Failed > 0)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{root.Failed} of {spec.Shards} shards failed ({shardPercent:0.##}%)"));
+        }
+
+        if (failedItems > 0)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{failedItems} of {items!.Total} items failed ({itemPercent:0.##}%)"));
+        }
+
+        var summary = string.Join(" and ", parts);
         if (root.Succeeded == 0 || failedPercent > spec.ToleratedFailurePercent)
         {
             return (JobResultStatus.Failed, string.Create(CultureInfo.InvariantCulture, $"{summary}, more than the tolerated {spec.ToleratedFailurePercent:0.##}%."));

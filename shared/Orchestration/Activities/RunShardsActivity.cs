@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.Json;
+using Serverless.Items;
 using Microsoft.DurableTask;
 using Serverless.Jobs;
 using Serverless.Storage;
@@ -16,11 +18,13 @@ public sealed class RunShardsActivity : TaskActivity<RunShardsInput, IReadOnlyLi
 {
     private readonly WorkloadCatalog _workloads;
     private readonly IBlobStore _blobs;
+    private readonly ItemShardRunner _items;
 
     public RunShardsActivity(WorkloadCatalog workloads, IBlobStore blobs)
     {
         _workloads = workloads;
         _blobs = blobs;
+        _items = new ItemShardRunner(blobs);
     }
 
     public override Task<IReadOnlyList<ShardOutcome>> RunAsync(TaskActivityContext context, RunShardsInput input) => ExecuteAsync(input);
@@ -40,11 +44,23 @@ public sealed class RunShardsActivity : TaskActivity<RunShardsInput, IReadOnlyLi
         var stopwatch = Stopwatch.StartNew();
         try
         {
-            var position = new ShardPosition(shard.Index, input.ShardCount, input.Seed, shard.Attempt, input.JobId);
-            var partial = await workload.RunShardAsync(position, input.Parameters, CancellationToken.None).ConfigureAwait(false);
+            JsonElement partial;
+            ItemCounts? items = null;
+            switch (workload)
+            {
+                case IShardWorkload computed:
+                    partial = await computed.RunShardAsync(new ShardPosition(shard.Index, input.ShardCount, input.Seed, shard.Attempt, input.JobId), input.Parameters, CancellationToken.None).ConfigureAwait(false);
+                    break;
+                case IItemWorkload itemWorkload:
+                    (partial, items) = await _items.RunAsync(itemWorkload, input, shard.Index, CancellationToken.None).ConfigureAwait(false);
+                    break;
+                default:
+                    throw new InvalidOperationException($"Workload '{workload.Name}' is neither a shard nor an item workload.");
+            }
+
             var blob = JobBlobLayout.Shard(input.JobId, shard.Index);
-            var size = await _blobs.WriteAsync(blob, JobJson.Serialize(new ShardOutput(shard.Index, shard.Attempt, partial))).ConfigureAwait(false);
-            return new ShardOutcome(shard.Index, shard.Attempt, blob, size, Milliseconds(stopwatch), null);
+            var size = await _blobs.WriteAsync(blob, JobJson.Serialize(new ShardOutput(shard.Index, shard.Attempt, partial, items))).ConfigureAwait(false);
+            return new ShardOutcome(shard.Index, shard.Attempt, blob, size, Milliseconds(stopwatch), null, items);
         }
 #pragma warning disable CA1031 // Any exception from user workload code is that shard's failure, recorded and retried.
         catch (Exception ex)

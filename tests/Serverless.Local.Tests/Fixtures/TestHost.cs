@@ -43,7 +43,8 @@ public sealed class TestHost : IAsyncDisposable
         bool serveHttp = true,
         double gpuPollSeconds = 1,
         double gpuTimeoutSeconds = 120,
-        LocalStageCommand? stageCommand = null)
+        LocalStageCommand? stageCommand = null,
+        TimeSpan? batchScanInterval = null)
     {
         var settings = LocalSettings.Load(AzuriteFixture.AppRoot);
         settings = settings with
@@ -61,6 +62,8 @@ public sealed class TestHost : IAsyncDisposable
         {
             HttpUrl = serveHttp ? "http://127.0.0.1:0" : null,
             StageCommand = stageCommand ?? LocalStageCommand.Default,
+            // Off unless a test asks: every test shares one Azurite, and a scan would start other tests' batches.
+            BatchScanInterval = batchScanInterval,
         };
         return new TestHost(await LocalHost.StartAsync(options), flaky);
     }

@@ -10,7 +10,7 @@ namespace Serverless.Tests.TestSupport;
 /// shard's partial is <c>{"count":1,"indexSum":index}</c>, so the result says exactly which shards were combined.
 /// An optional <c>delayMs</c> keeps each shard running a while; <see cref="MaxConcurrent"/> records how many ran at once.
 /// </summary>
-public sealed class FlakyWorkload : IWorkload
+public sealed class FlakyWorkload : IShardWorkload
 {
     public const string WorkloadName = "flaky";
     private int _running;

@@ -10,7 +10,7 @@ public sealed class MonteCarloPiWorkloadTests
     private readonly MonteCarloPiWorkload _workload = new();
 
     // The engine only sees the JSON interface, found by name.
-    private readonly IWorkload _untyped = new WorkloadCatalog(WorkloadCatalog.BuiltIn(new InMemoryBlobStore())).Get("montecarlo-pi");
+    private readonly IShardWorkload _untyped = (IShardWorkload)new WorkloadCatalog(WorkloadCatalog.BuiltIn(new InMemoryBlobStore())).Get("montecarlo-pi");
 
     [Theory]
     [InlineData(1_000_000, 7)]

@@ -1,0 +1,70 @@
+using Azure;
+using Azure.Storage.Blobs;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+using Serverless.Api;
+using Serverless.Batches;
+using Serverless.Jobs;
+using Serverless.Stages;
+using Serverless.Storage;
+
+namespace Serverless.Functions;
+
+/// <summary>
+/// Blob-triggered batches: a new blob in <c>batches</c> starts its job through the shared
+/// <see cref="BatchService"/>. Event Grid delivers the BlobCreated events (Flex Consumption has no polling
+/// blob trigger); infra/eventgrid.bicep and the postdeploy hook point at this function's name.
+/// </summary>
+public sealed class BatchFunctions
+{
+    private readonly IBlobStore _blobs;
+    private readonly JobSpecParser _parser;
+    private readonly JobEngineOptions _options;
+    private readonly IStageLauncher _stages;
+    private readonly IBatchStore _batches;
+    private readonly TimeProvider _time;
+    private readonly ILogger<BatchService> _logger;
+
+    public BatchFunctions(IBlobStore blobs, JobSpecParser parser, JobEngineOptions options, IStageLauncher stages, IBatchStore batches, TimeProvider time, ILogger<BatchService> logger)
+    {
+        _blobs = blobs;
+        _parser = parser;
+        _options = options;
+        _stages = stages;
+        _batches = batches;
+        _time = time;
+        _logger = logger;
+    }
+
+    [Function("BatchBlobCreated")]
+    public async Task RunAsync(
+        [BlobTrigger("batches/{name}", Source = BlobTriggerSource.EventGrid, Connection = "AzureWebJobsStorage")] BlobClient blob,
+        string name,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        Azure.Storage.Blobs.Models.BlobProperties properties;
+        try
+        {
+            properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return; // deleted before its event arrived (a batch set aside, say): nothing to start
+        }
+
+        // The client comes from the binding per invocation, so the services over it are made here, as in JobFunctions.
+        var jobs = new JobService(client, _blobs, _parser, _options, _stages);
+        var outcome = await new BatchService(jobs, _batches, _time, _logger)
+            .HandleAsync(new BatchBlob(name, properties.ETag.ToString(), properties.ContentLength), cancellationToken).ConfigureAwait(false);
+        if (outcome.Status == BatchStatus.SetAsideFailed)
+        {
+            // Failing the invocation makes Event Grid deliver the event again, so the set-aside is retried.
+            throw new InvalidOperationException($"Batch '{name}' is invalid ({outcome.Detail}) and could not be moved to {BatchLayout.FailedContainer}; it will be retried.");
+        }
+    }
+}
