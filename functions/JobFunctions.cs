@@ -60,6 +60,13 @@ public sealed class JobFunctions
         string id) =>
         new ResultAction(await JobsApi.GetResultAsync(request, Jobs(client), id).ConfigureAwait(false));
 
+    [Function("RedriveJob")]
+    public async Task<IActionResult> RedriveAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = JobsApi.Route + "/{id}/redrive")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id) =>
+        new ResultAction(await JobsApi.RedriveAsync(request, Jobs(client), id).ConfigureAwait(false));
+
     /// <summary>Anonymous to the Functions host: the container has no function key; the per-execution secret guards it.</summary>
     [Function("CompleteGpuStage")]
     public async Task<IActionResult> CompleteGpuStageAsync(

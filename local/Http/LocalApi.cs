@@ -32,6 +32,7 @@ public static class LocalApi
         api.MapGet("{id}", (HttpRequest request, string id) => JobsApi.GetStatusAsync(request, jobs, id));
         api.MapPost("{id}/cancel", (HttpRequest request, string id) => JobsApi.CancelAsync(request, jobs, id));
         api.MapGet("{id}/result", (HttpRequest request, string id) => JobsApi.GetResultAsync(request, jobs, id));
+        api.MapPost("{id}/redrive", (HttpRequest request, string id) => JobsApi.RedriveAsync(request, jobs, id));
         app.MapPost($"/api/{StageCallbackOptions.Route}", (HttpRequest request, string id) => JobsApi.CompleteGpuStageAsync(request, jobs, id));
         app.MapGet("/api/health", () => Results.Ok(new { status = "Healthy" }));
 

@@ -1,6 +1,7 @@
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Configuration;
 using Microsoft.DurableTask.Client;
+using Serverless.Items;
 using Serverless.Jobs;
 using Serverless.Orchestration;
 using Serverless.Stages;
@@ -41,6 +42,14 @@ public enum CancelOutcome
     NotFound,
     AlreadyFinished,
     Canceling,
+}
+
+public enum RedriveOutcome
+{
+    NotFound,
+    NotFinished,
+    NothingToRedrive,
+    Redriving,
 }
 
 public enum StageCallbackOutcome
@@ -181,6 +190,38 @@ public sealed class JobService
         {
             await _stages!.StopAsync(new StageExecution(jobId, name), cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Runs a finished job again on the same id, doing only what failed: shards that failed as a whole, and
+    /// the failed items of item shards. Everything that succeeded is kept, not recomputed; the manifest is
+    /// rewritten at the end and counts how many redrives ran.
+    /// </summary>
+    public async Task<RedriveOutcome> RedriveAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        var metadata = await _client.GetInstanceAsync(jobId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
+        if (metadata is null || !IsJob(metadata))
+        {
+            return RedriveOutcome.NotFound;
+        }
+
+        if (metadata.RuntimeStatus is not (OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed))
+        {
+            return RedriveOutcome.NotFinished;
+        }
+
+        var manifestBlob = await _blobs.ReadAsync(JobBlobLayout.Manifest(jobId), cancellationToken).ConfigureAwait(false);
+        var manifest = manifestBlob is null ? null : JobJson.Deserialize<JobManifest>(manifestBlob);
+        if (manifest is null || (manifest.FailedShards == 0 && (manifest.Items?.Failed ?? 0) == 0))
+        {
+            return RedriveOutcome.NothingToRedrive;
+        }
+
+        var input = metadata.ReadInputAs<JobInput>()!;
+        var plan = manifest.Items is { } items ? new ItemPlanSummary(manifest.TotalShards, null, items.InputBytes) : null;
+        var redrive = input with { Spec = input.Spec with { Shards = manifest.TotalShards }, Redrive = manifest.Redrives + 1, Plan = plan };
+        await _client.ScheduleNewOrchestrationInstanceAsync(nameof(JobOrchestrator), redrive, new StartOrchestrationOptions(jobId), cancellationToken).ConfigureAwait(false);
+        return RedriveOutcome.Redriving;
     }
 
     /// <summary>

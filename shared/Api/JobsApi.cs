@@ -95,6 +95,21 @@ public static class JobsApi
             : Results.Bytes(content.ToMemory(), "application/json");
     }
 
+    /// <summary>POST /api/jobs/{id}/redrive: runs a finished job's failed shards and items again.</summary>
+    public static async Task<IResult> RedriveAsync(HttpRequest request, JobService jobs, string id)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(jobs);
+        var links = JobLinks.For(request, id);
+        return await jobs.RedriveAsync(id, request.HttpContext.RequestAborted).ConfigureAwait(false) switch
+        {
+            RedriveOutcome.NotFound => NotFound(id),
+            RedriveOutcome.NotFinished => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The job has not finished.", detail: $"Job '{id}' is still running (or was canceled); redrive a job that completed or failed."),
+            RedriveOutcome.NothingToRedrive => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to redrive.", detail: $"Job '{id}' has no failed shards or items in its manifest."),
+            _ => Results.Accepted(links.StatusQueryGetUri, links),
+        };
+    }
+
     /// <summary>POST /api/jobs/{id}/gpu-stage/callback: a stage execution reports its end, proving itself with its secret.</summary>
     public static async Task<IResult> CompleteGpuStageAsync(HttpRequest request, JobService jobs, string id)
     {

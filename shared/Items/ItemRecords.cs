@@ -1,12 +1,18 @@
 namespace Serverless.Items;
 
-/// <summary>A result file of an item job: <c>items/succeeded-{n}.jsonl</c> or <c>items/failed-{n}.jsonl</c>.</summary>
-public sealed record ItemFile(string Path, ItemFileKind Kind, long Items, long Bytes);
+/// <summary>
+/// A result file of an item job: <c>items/succeeded-{n}.jsonl</c> or <c>items/failed-{n}.jsonl</c> (a redrive
+/// adds <c>.redrive-{k}</c>). <paramref name="RelativeLines"/>: its <c>line</c>s count from its shard's first line.
+/// </summary>
+public sealed record ItemFile(string Path, ItemFileKind Kind, long Items, long Bytes, bool RelativeLines = false);
 
 public enum ItemFileKind
 {
     Succeeded,
     Failed,
+
+    /// <summary>A failed-items file whose items a redrive ran again (their outcome is in that redrive's files); kept, never deleted.</summary>
+    Retried,
 }
 
 /// <summary>

@@ -6,10 +6,14 @@ using Serverless.Storage;
 
 namespace Serverless.Items;
 
-/// <summary>An item job's totals and result files, as the manifest lists them.</summary>
-public sealed record ItemSummary(long Total, long Succeeded, long Failed, IReadOnlyList<ItemFile> Files, IReadOnlyList<ShardLines>? Lines);
+/// <summary>
+/// An item job's totals and result files, as the manifest lists them, with the input's size. For a file
+/// input, <see cref="Lines"/> gives each shard's first line: succeeded-item files with relative lines count
+/// from there; failed-item lines are rewritten to count from the file's start.
+/// </summary>
+public sealed record ItemSummary(long Total, long Succeeded, long Failed, long InputBytes, IReadOnlyList<ItemFile> Files, IReadOnlyList<ShardLines>? Lines);
 
-/// <summary>For a file input: the number of shard n's first line, to turn the shard-relative <c>line</c> of its succeeded items into the file's.</summary>
+/// <summary>For a file input: the number of shard n's first line in the file, and how many lines it has.</summary>
 public sealed record ShardLines(int Shard, long FirstLine, long Lines);
 
 /// <summary>
@@ -25,52 +29,50 @@ public sealed class ItemResults
         _blobs = blobs;
     }
 
-    public async Task<ItemSummary> SummarizeAsync(IReadOnlyList<ShardRecord> shards, bool fileInput)
+    public async Task<ItemSummary> SummarizeAsync(IReadOnlyList<ShardRecord> shards, bool fileInput, long inputBytes)
     {
         ArgumentNullException.ThrowIfNull(shards);
-        var counted = shards.Where(s => s.Items is not null).ToList();
-        var files = counted.SelectMany(s => s.Items!.Files).ToList();
-        var succeeded = counted.Sum(s => s.Items!.Succeeded);
-        var failed = counted.Sum(s => s.Items!.Failed);
-        var lines = fileInput ? await RebaseLinesAsync(shards).ConfigureAwait(false) : null;
-        return new ItemSummary(succeeded + failed, succeeded, failed, files, lines);
-    }
-
-    /// <summary>
-    /// First lines are prefix sums of the shards' line counts, known up to the first shard that failed as a
-    /// whole (after it, lines stay shard-relative). Failed-item files, small by nature, are rewritten with the
-    /// file's line numbers.
-    /// </summary>
-    private async Task<IReadOnlyList<ShardLines>> RebaseLinesAsync(IReadOnlyList<ShardRecord> shards)
-    {
-        var result = new List<ShardLines>();
+        var counted = shards.Where(s => s.Items is not null).OrderBy(s => s.Index).ToList();
+        var files = new List<ItemFile>();
+        var lines = fileInput ? new List<ShardLines>() : null;
         long firstLine = 1;
+        var linesKnown = true;
         foreach (var shard in shards.OrderBy(s => s.Index))
         {
+            // First lines are prefix sums of line counts: known up to the first shard that failed as a whole.
+            linesKnown &= shard.Items is not null;
             if (shard.Items is not { } items)
             {
-                break;
+                continue;
             }
 
-            result.Add(new ShardLines(shard.Index, firstLine, items.Lines));
-            if (!items.LinesAreAbsolute && firstLine > 1)
+            foreach (var file in items.Files)
             {
-                foreach (var file in items.Files.Where(f => f.Kind == ItemFileKind.Failed))
+                var rebase = linesKnown && file is { Kind: ItemFileKind.Failed, RelativeLines: true };
+                if (rebase)
                 {
                     await RebaseFileAsync(file.Path, firstLine - 1).ConfigureAwait(false);
                 }
+
+                files.Add(rebase ? file with { RelativeLines = false } : file);
             }
 
-            firstLine += items.Lines;
+            if (lines is not null && linesKnown)
+            {
+                lines.Add(new ShardLines(shard.Index, firstLine, items.Lines));
+                firstLine += items.Lines;
+            }
         }
 
-        return result;
+        var succeeded = counted.Sum(s => s.Items!.Succeeded);
+        var failed = counted.Sum(s => s.Items!.Failed);
+        return new ItemSummary(succeeded + failed, succeeded, failed, inputBytes, files, lines);
     }
 
     private async Task RebaseFileAsync(string path, long offset)
     {
         var content = await _blobs.ReadAsync(path).ConfigureAwait(false);
-        if (content is null)
+        if (content is null || offset == 0)
         {
             return;
         }

@@ -43,7 +43,10 @@ public sealed record ShardRecord(
     string? Error,
     ItemCounts? Items = null);
 
-/// <summary><c>results/{jobId}/manifest.json</c>: every shard exactly once, in index order.</summary>
+/// <summary>
+/// <c>results/{jobId}/manifest.json</c>: every shard exactly once, in index order; for an item job the item
+/// totals and every result file; how many redrives have run.
+/// </summary>
 public sealed record JobManifest(
     string JobId,
     string Workload,
@@ -55,7 +58,8 @@ public sealed record JobManifest(
     string? ResultBlob,
     DateTimeOffset WrittenAt,
     IReadOnlyList<ShardRecord> Shards,
-    ItemSummary? Items = null);
+    ItemSummary? Items = null,
+    int Redrives = 0);
 
 /// <summary><c>results/{jobId}/result.json</c>: the workload's result with the counts it rests on.</summary>
 public sealed record JobResultDocument(

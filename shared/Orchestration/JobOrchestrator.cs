@@ -22,7 +22,8 @@ public sealed partial class JobOrchestrator : TaskOrchestrator<JobInput, JobOutc
         var jobId = context.InstanceId;
         LogStarted(logger, jobId, spec.Workload, spec.Shards, spec.MaxParallelism);
 
-        if (input.GpuStage is { } stage)
+        // A redrive re-runs failed shards only; the GPU stage's output is already there.
+        if (input.GpuStage is { } stage && input.Redrive == 0)
         {
             context.SetCustomStatus(new JobProgress("GpuStage", spec.Shards, 0, 0));
             await GpuStage.RunAsync(context, jobId, spec, stage).ConfigureAwait(true);
@@ -32,7 +33,7 @@ public sealed partial class JobOrchestrator : TaskOrchestrator<JobInput, JobOutc
         if (spec.Input is { } items)
         {
             context.SetCustomStatus(new JobProgress("Planning", 0, 0, 0));
-            var plan = await PlanAsync(context, jobId, items).ConfigureAwait(true);
+            var plan = input.Plan ?? await PlanAsync(context, jobId, items).ConfigureAwait(true);
             (spec, inputSize) = (spec with { Shards = plan.Shards }, plan.Bytes);
         }
 
@@ -43,7 +44,7 @@ public sealed partial class JobOrchestrator : TaskOrchestrator<JobInput, JobOutc
             (succeeded, failed) => context.SetCustomStatus(new JobProgress("Running", spec.Shards, succeeded + failed, failed))).ConfigureAwait(true);
 
         context.SetCustomStatus(new JobProgress("Reducing", spec.Shards, spec.Shards, root.Failed));
-        var outcome = await context.CallActivityAsync<JobOutcome>(nameof(FinishJobActivity), new FinishJobInput(jobId, spec, root)).ConfigureAwait(true);
+        var outcome = await context.CallActivityAsync<JobOutcome>(nameof(FinishJobActivity), new FinishJobInput(jobId, spec, root, inputSize, input.Redrive)).ConfigureAwait(true);
         context.SetCustomStatus(new JobProgress(outcome.Status.ToString(), spec.Shards, spec.Shards, outcome.FailedShards));
         LogFinished(logger, jobId, outcome.Status, outcome.SucceededShards, outcome.FailedShards);
 

@@ -6,10 +6,10 @@ using Serverless.Stages;
 namespace Serverless.Orchestration;
 
 /// <summary>
-/// The job orchestration's input: the spec, how many shards one orchestration may run itself, and the GPU
-/// stage's timing when the workload has one.
+/// The job orchestration's input: the spec, how many shards one orchestration may run itself, the GPU
+/// stage's timing when the workload has one; for a redrive, its number and the first run's item plan.
 /// </summary>
-public sealed record JobInput(JobSpec Spec, int ShardsPerOrchestration, GpuStageSettings? GpuStage = null, int Redrive = 0);
+public sealed record JobInput(JobSpec Spec, int ShardsPerOrchestration, GpuStageSettings? GpuStage = null, int Redrive = 0, ItemPlanSummary? Plan = null);
 
 /// <summary>
 /// Shards [Start, End) of a job, run by one orchestration with at most Parallelism in flight (for an item
@@ -47,13 +47,14 @@ public sealed record ShardOutcome(int Index, int Attempt, string? Blob, long? Si
 /// <summary>Plans an item job's shards from its input.</summary>
 public sealed record PlanItemsInput(string JobId, ItemInput Input);
 
-public sealed record FindRangeInput(string JobId, int Start, int End);
+public sealed record FindRangeInput(string JobId, int Start, int End, int Redrive = 0);
 
-public sealed record ReduceShardsInput(string JobId, string Workload, int Start, int End, IReadOnlyList<ShardRecord> Shards);
+public sealed record ReduceShardsInput(string JobId, string Workload, int Start, int End, IReadOnlyList<ShardRecord> Shards, int Redrive = 0);
 
-public sealed record MergeRangesInput(string JobId, string Workload, int Start, int End, IReadOnlyList<RangeSummary> Children);
+public sealed record MergeRangesInput(string JobId, string Workload, int Start, int End, IReadOnlyList<RangeSummary> Children, int Redrive = 0);
 
-public sealed record FinishJobInput(string JobId, JobSpec Spec, RangeSummary Root);
+/// <summary>Finishes a job: its spec (shards as planned), its reduced root range, its input's size and which redrive this was.</summary>
+public sealed record FinishJobInput(string JobId, JobSpec Spec, RangeSummary Root, long InputSize = 0, int Redrive = 0);
 
 /// <summary>
 /// <c>results/{jobId}/ranges/{start}-{end}.json</c>: the shard records of a range and the combination of its

@@ -15,7 +15,7 @@ public sealed class ShardRangeOrchestrator : TaskOrchestrator<RangeInput, RangeS
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
-        var done = await context.CallActivityAsync<RangeSummary?>(nameof(FindRangeActivity), new FindRangeInput(input.JobId, input.Start, input.End)).ConfigureAwait(true);
+        var done = await context.CallActivityAsync<RangeSummary?>(nameof(FindRangeActivity), new FindRangeInput(input.JobId, input.Start, input.End, input.Redrive)).ConfigureAwait(true);
         return done ?? await ShardRanges.RunAsync(context, input, (succeeded, failed) =>
             context.SetCustomStatus(new JobProgress("Running", input.Count, succeeded + failed, failed))).ConfigureAwait(true);
     }

@@ -19,7 +19,7 @@ public static class ShardRanges
             var records = await RunLeafAsync(context, range, record => Count(record.Status == ShardStatus.Succeeded ? 1 : 0, record.Status == ShardStatus.Failed ? 1 : 0)).ConfigureAwait(true);
             return await context.CallActivityAsync<RangeSummary>(
                 nameof(ReduceShardsActivity),
-                new ReduceShardsInput(range.JobId, range.Spec.Workload, range.Start, range.End, records)).ConfigureAwait(true);
+                new ReduceShardsInput(range.JobId, range.Spec.Workload, range.Start, range.End, records, range.Redrive)).ConfigureAwait(true);
         }
 
         var children = Split(range);
@@ -33,7 +33,7 @@ public static class ShardRanges
             summary => Count(summary.Succeeded, summary.Failed)).ConfigureAwait(true);
         return await context.CallActivityAsync<RangeSummary>(
             nameof(MergeRangesActivity),
-            new MergeRangesInput(range.JobId, range.Spec.Workload, range.Start, range.End, summaries)).ConfigureAwait(true);
+            new MergeRangesInput(range.JobId, range.Spec.Workload, range.Start, range.End, summaries, range.Redrive)).ConfigureAwait(true);
 
         void Count(int newlySucceeded, int newlyFailed)
         {
@@ -44,7 +44,8 @@ public static class ShardRanges
     }
 
     /// <summary>Sub-orchestration ids start with the job id, so a job's children can be found (and canceled) by prefix.</summary>
-    public static string ChildInstanceId(string jobId, RangeInput child) => $"{jobId}:{child.Start}-{child.End}";
+    public static string ChildInstanceId(string jobId, RangeInput child) =>
+        child.Redrive > 0 ? $"{jobId}:redrive-{child.Redrive}:{child.Start}-{child.End}" : $"{jobId}:{child.Start}-{child.End}";
 
     /// <summary>
     /// Children of equal size, the smallest power of ShardsPerOrchestration that keeps their number at most

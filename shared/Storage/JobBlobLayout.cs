@@ -44,5 +44,6 @@ public static class JobBlobLayout
     public static string Artifact(string jobId, string name) => $"{Folder(jobId)}{name}";
 
     /// <summary>Working file: the combined partial and shard records of shards [start, end).</summary>
-    public static string Range(string jobId, int start, int end) => $"{Folder(jobId)}ranges/{start}-{end}.json";
+    public static string Range(string jobId, int start, int end, int redrive = 0) =>
+        $"{Folder(jobId)}ranges/{start}-{end}{(redrive > 0 ? $".redrive-{redrive}" : string.Empty)}.json";
 }

@@ -34,7 +34,7 @@ public sealed class FinishJobActivity : TaskActivity<FinishJobInput, JobOutcome>
         ArgumentNullException.ThrowIfNull(input);
         var (jobId, spec, root) = (input.JobId, input.Spec, input.Root);
         var range = await _reducer.ReadRangeAsync(root.Blob).ConfigureAwait(false);
-        var items = spec.Input is null ? null : await new ItemResults(_blobs).SummarizeAsync(range.Shards, spec.Input.Blob is not null).ConfigureAwait(false);
+        var items = spec.Input is null ? null : await new ItemResults(_blobs).SummarizeAsync(range.Shards, spec.Input.Blob is not null, input.InputSize).ConfigureAwait(false);
         var (status, error) = Judge(spec, root, items);
 
         var resultBlob = status == JobResultStatus.Failed || range.Partial is null ? null : JobBlobLayout.Result(jobId);
@@ -46,7 +46,7 @@ public sealed class FinishJobActivity : TaskActivity<FinishJobInput, JobOutcome>
             await _blobs.WriteAsync(resultBlob, JobJson.Serialize(document)).ConfigureAwait(false);
         }
 
-        var manifest = new JobManifest(jobId, spec.Workload, status, spec.Shards, root.Succeeded, root.Failed, spec.ToleratedFailurePercent, resultBlob, _time.GetUtcNow(), range.Shards, items);
+        var manifest = new JobManifest(jobId, spec.Workload, status, spec.Shards, root.Succeeded, root.Failed, spec.ToleratedFailurePercent, resultBlob, _time.GetUtcNow(), range.Shards, items, input.Redrive);
         var manifestBlob = JobBlobLayout.Manifest(jobId);
         await _blobs.WriteAsync(manifestBlob, JobJson.Serialize(manifest)).ConfigureAwait(false);
 

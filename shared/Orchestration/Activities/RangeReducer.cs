@@ -25,7 +25,7 @@ public sealed class RangeReducer
         var succeeded = input.Shards.Where(s => s.Status == ShardStatus.Succeeded).ToList();
         var outputs = await ReadAllAsync<ShardOutput>(succeeded.Select(s => s.Blob!).ToList()).ConfigureAwait(false);
         var partial = Fold(input.Workload, outputs.Select(o => (JsonElement?)o.Partial));
-        return await WriteAsync(input.JobId, new RangeRecord(input.Start, input.End, partial, input.Shards)).ConfigureAwait(false);
+        return await WriteAsync(JobBlobLayout.Range(input.JobId, input.Start, input.End, input.Redrive), new RangeRecord(input.Start, input.End, partial, input.Shards)).ConfigureAwait(false);
     }
 
     /// <summary>Combines child ranges (already reduced) into one record for the parent range.</summary>
@@ -35,14 +35,14 @@ public sealed class RangeReducer
         var children = await ReadAllAsync<RangeRecord>(input.Children.Select(c => c.Blob).ToList()).ConfigureAwait(false);
         var partial = Fold(input.Workload, children.Select(c => c.Partial));
         var shards = children.SelectMany(c => c.Shards).ToList();
-        return await WriteAsync(input.JobId, new RangeRecord(input.Start, input.End, partial, shards)).ConfigureAwait(false);
+        return await WriteAsync(JobBlobLayout.Range(input.JobId, input.Start, input.End, input.Redrive), new RangeRecord(input.Start, input.End, partial, shards)).ConfigureAwait(false);
     }
 
     /// <summary>The summary of a range already reduced, or null: lets a re-executed range skip its finished work.</summary>
     public async Task<RangeSummary?> FindRangeAsync(FindRangeInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var blob = JobBlobLayout.Range(input.JobId, input.Start, input.End);
+        var blob = JobBlobLayout.Range(input.JobId, input.Start, input.End, input.Redrive);
         var data = await _blobs.ReadAsync(blob).ConfigureAwait(false);
         return data is null ? null : Summarize(blob, JobJson.Deserialize<RangeRecord>(data));
     }
@@ -61,9 +61,8 @@ public sealed class RangeReducer
         return total;
     }
 
-    private async Task<RangeSummary> WriteAsync(string jobId, RangeRecord record)
+    private async Task<RangeSummary> WriteAsync(string blob, RangeRecord record)
     {
-        var blob = JobBlobLayout.Range(jobId, record.Start, record.End);
         await _blobs.WriteAsync(blob, JobJson.Serialize(record)).ConfigureAwait(false);
         return Summarize(blob, record);
     }

@@ -44,12 +44,23 @@ public sealed class RunShardsActivity : TaskActivity<RunShardsInput, IReadOnlyLi
         var stopwatch = Stopwatch.StartNew();
         try
         {
+            var blob = JobBlobLayout.Shard(input.JobId, shard.Index);
+            var previous = input.Redrive > 0 ? await _blobs.ReadAsync(blob).ConfigureAwait(false) is { } data ? JobJson.Deserialize<ShardOutput>(data) : null : null;
+            if (previous is not null && (previous.Items?.Failed ?? 0) == 0)
+            {
+                // A redrive leaves a shard that fully succeeded as it is.
+                return new ShardOutcome(shard.Index, previous.Attempt, blob, await _blobs.GetSizeAsync(blob).ConfigureAwait(false), Milliseconds(stopwatch), null, previous.Items);
+            }
+
             JsonElement partial;
             ItemCounts? items = null;
             switch (workload)
             {
                 case IShardWorkload computed:
                     partial = await computed.RunShardAsync(new ShardPosition(shard.Index, input.ShardCount, input.Seed, shard.Attempt, input.JobId), input.Parameters, CancellationToken.None).ConfigureAwait(false);
+                    break;
+                case IItemWorkload itemWorkload when previous is not null:
+                    (partial, items) = await _items.RedriveAsync(itemWorkload, input, previous, CancellationToken.None).ConfigureAwait(false);
                     break;
                 case IItemWorkload itemWorkload:
                     (partial, items) = await _items.RunAsync(itemWorkload, input, shard.Index, CancellationToken.None).ConfigureAwait(false);
@@ -58,7 +69,6 @@ public sealed class RunShardsActivity : TaskActivity<RunShardsInput, IReadOnlyLi
                     throw new InvalidOperationException($"Workload '{workload.Name}' is neither a shard nor an item workload.");
             }
 
-            var blob = JobBlobLayout.Shard(input.JobId, shard.Index);
             var size = await _blobs.WriteAsync(blob, JobJson.Serialize(new ShardOutput(shard.Index, shard.Attempt, partial, items))).ConfigureAwait(false);
             return new ShardOutcome(shard.Index, shard.Attempt, blob, size, Milliseconds(stopwatch), null, items);
         }
