@@ -87,10 +87,20 @@ cancel.SetAction(async (parse, cancellationToken) =>
     return outcome == Serverless.Api.CancelOutcome.Canceling ? 0 : 1;
 });
 
+var redrive = new Command("redrive", "Run a finished job's failed shards and items again (the job keeps its id).") { idArgument };
+redrive.SetAction(async (parse, cancellationToken) =>
+{
+    await using var host = await LocalHost.StartAsync(CliContext.Options(LogLevel.Warning, runWorker: false)).ConfigureAwait(false);
+    var outcome = await host.Engine.Jobs.RedriveAsync(parse.GetValue(idArgument)!, cancellationToken).ConfigureAwait(false);
+    Console.WriteLine(outcome == Serverless.Api.RedriveOutcome.Redriving ? $"{outcome}: a worker (serve) runs it; follow it with status." : outcome.ToString());
+    return outcome == Serverless.Api.RedriveOutcome.Redriving ? 0 : 1;
+});
+
 root.Subcommands.Add(serve);
 root.Subcommands.Add(run);
 root.Subcommands.Add(status);
 root.Subcommands.Add(cancel);
+root.Subcommands.Add(redrive);
 root.Subcommands.Add(DropCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -27,13 +27,13 @@ public static class DropCommand
         if (!string.IsNullOrEmpty(workload))
         {
             return workload.Contains('/', StringComparison.Ordinal)
-                ? throw new ArgumentException($"--workload '{workload}' must be a workload name, without '/'.", nameof(workload))
+                ? throw new ArgumentException($"--workload '{workload}' must be a workload name, without '/'.")
                 : $"{workload}/{fileName}";
         }
 
         return BatchLayout.KindOf(fileName) == BatchKind.JobSpec
             ? fileName
-            : throw new ArgumentException($"'{fileName}' is not a job spec (.json): say which workload runs over it with --workload <name>.", nameof(fileName));
+            : throw new ArgumentException($"'{fileName}' is not a job spec (.json): say which workload runs over it with --workload <name>.");
     }
 
     private static async Task<int> RunAsync(FileInfo file, string? workload, CancellationToken cancellationToken)

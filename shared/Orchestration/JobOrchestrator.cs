@@ -20,7 +20,6 @@ public sealed partial class JobOrchestrator : TaskOrchestrator<JobInput, JobOutc
         var logger = context.CreateReplaySafeLogger<JobOrchestrator>();
         var spec = input.Spec;
         var jobId = context.InstanceId;
-        LogStarted(logger, jobId, spec.Workload, spec.Shards, spec.MaxParallelism);
 
         // A redrive re-runs failed shards only; the GPU stage's output is already there.
         if (input.GpuStage is { } stage && input.Redrive == 0)
@@ -37,6 +36,7 @@ public sealed partial class JobOrchestrator : TaskOrchestrator<JobInput, JobOutc
             (spec, inputSize) = (spec with { Shards = plan.Shards }, plan.Bytes);
         }
 
+        LogStarted(logger, jobId, spec.Workload, spec.Shards, spec.MaxParallelism, input.Redrive);
         context.SetCustomStatus(new JobProgress("Running", spec.Shards, 0, 0));
         var root = await ShardRanges.RunAsync(
             context,
@@ -68,8 +68,8 @@ public sealed partial class JobOrchestrator : TaskOrchestrator<JobInput, JobOutc
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Workload} over {Shards} shards, at most {Parallelism} at once.")]
-    private static partial void LogStarted(ILogger logger, string jobId, string workload, int shards, int parallelism);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Workload} over {Shards} shards, at most {Parallelism} at once (redrive {Redrive}).")]
+    private static partial void LogStarted(ILogger logger, string jobId, string workload, int shards, int parallelism, int redrive);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Status}, {Succeeded} shards succeeded, {Failed} failed.")]
     private static partial void LogFinished(ILogger logger, string jobId, JobResultStatus status, int succeeded, int failed);
