@@ -43,6 +43,7 @@ public static class BenchCommand
             : null;
         options = options with
         {
+            BatchScanInterval = null, // a benchmark's scratch task hub must not start jobs for dropped batches
             Settings = options.Settings with
             {
                 StorageConnection = azurite?.ConnectionString ?? options.Settings.StorageConnection,

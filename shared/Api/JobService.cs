@@ -97,11 +97,15 @@ public sealed class JobService
         var jobId = Guid.NewGuid().ToString("N");
         await _client.ScheduleNewOrchestrationInstanceAsync(
             nameof(JobOrchestrator),
-            new JobInput(spec, _options.ShardsPerOrchestration, _parser.Workloads.Get(spec.Workload) is IGpuStageWorkload ? _options.GpuStage : null),
+            InputFor(spec),
             new StartOrchestrationOptions(jobId),
             cancellationToken).ConfigureAwait(false);
         return jobId;
     }
+
+    /// <summary>The orchestration input of a new job: its spec with the engine's settings for it.</summary>
+    private JobInput InputFor(JobSpec spec) =>
+        new(spec, _options.ShardsPerOrchestration, _parser.Workloads.Get(spec.Workload) is IGpuStageWorkload ? _options.GpuStage : null);
 
     /// <summary>The job's status, or null when no job has that id (sub-orchestrations are not jobs).</summary>
     public async Task<JobStatusView?> GetAsync(string jobId, CancellationToken cancellationToken = default)
@@ -291,7 +295,7 @@ public sealed class JobService
         {
             await _client.ScheduleNewOrchestrationInstanceAsync(
                 nameof(JobOrchestrator),
-                new JobInput(spec, _options.ShardsPerOrchestration, _parser.Workloads.Get(spec.Workload) is IGpuStageWorkload ? _options.GpuStage : null),
+                InputFor(spec),
                 options,
                 cancellationToken).ConfigureAwait(false);
             return jobId;
