@@ -32,9 +32,11 @@ public sealed record ItemInput(
 
 /// <summary>
 /// Where one item came from, precise enough to find it again: the blob, and for lines the byte offset
-/// where the line starts and its line number (1-based); for listed or inline items their index.
+/// where the line starts and its line number (1-based); for listed or inline items their index. When a
+/// line number counted within a shard's range is rebased to the file's, <paramref name="ShardLine"/> keeps
+/// the original, so rebasing again gives the same answer.
 /// </summary>
-public sealed record ItemSource(string? Blob, long? Offset = null, long? Line = null, long? Index = null);
+public sealed record ItemSource(string? Blob, long? Offset = null, long? Line = null, long? Index = null, long? ShardLine = null);
 
 /// <summary>One item to process: its value (a line's text, a JSONL document, a CSV row, a blob's path and size, an inline value).</summary>
 public sealed record Item(JsonElement Value, ItemSource Source);

@@ -92,7 +92,7 @@ public static class ItemInputParser
         }
 
         var reader = new JsonFieldReader(fields, parent.Path("csv."), parent.Errors);
-        var delimiter = reader.GetString("delimiter", required: false) ?? ",";
+        var delimiter = reader.GetString("delimiter", required: false, allowWhitespace: true) ?? ",";
         var header = reader.GetBoolean("header", defaultValue: true);
         reader.RejectUnknown();
         if (delimiter.Length != 1 || delimiter is "\"" or "\n" or "\r")

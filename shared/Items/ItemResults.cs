@@ -81,9 +81,14 @@ public sealed class ItemResults
         foreach (var line in content.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var record = JsonNode.Parse(line)!.AsObject();
-            if (record["source"]?["line"] is JsonValue value && value.TryGetValue<long>(out var relative))
+            // From the line within the shard, kept on first rebase: a finish that runs twice, or a redrive of
+            // already rebased items, lands on the same number.
+            var source = record["source"]?.AsObject();
+            var shardLine = source?["shardLine"] ?? source?["line"];
+            if (source is not null && shardLine is JsonValue value && value.TryGetValue<long>(out var relative))
             {
-                record["source"]!["line"] = relative + offset;
+                source["shardLine"] = relative;
+                source["line"] = relative + offset;
             }
 
             rebased.Append(record.ToJsonString(JobJson.Options)).Append('\n');

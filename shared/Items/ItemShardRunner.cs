@@ -52,8 +52,9 @@ public sealed class ItemShardRunner
         await using (sink.ConfigureAwait(false))
         {
             var retried = await workload.RunItemsAsync(ReadFailedAsync(failedFile.Path, input, stats, cancellationToken), input.Parameters, sink, cancellationToken).ConfigureAwait(false);
+            // The redrive's files carry the retried items' sources, so their lines are relative where those were.
             var files = earlier.Files.Select(f => f == failedFile ? f with { Kind = ItemFileKind.Retried } : f)
-                .Concat(await sink.CompleteAsync().ConfigureAwait(false))
+                .Concat((await sink.CompleteAsync().ConfigureAwait(false)).Select(f => f with { RelativeLines = failedFile.RelativeLines }))
                 .ToList();
             var counts = earlier with { Succeeded = earlier.Succeeded + sink.Succeeded, Failed = sink.Failed, BytesRead = earlier.BytesRead + stats.BytesRead, Files = files };
             return (workload.Combine(previous.Partial, retried), counts);

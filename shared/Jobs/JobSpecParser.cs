@@ -63,7 +63,7 @@ public sealed class JobSpecParser
         {
             errors.Add("input", $"'{workloadName}' does not read items; only item workloads ({string.Join(", ", _workloads.Names.Where(n => _workloads.Get(n) is IItemWorkload))}) take an input.");
         }
-        var maxParallelism = reader.GetInt32("maxParallelism", 1, JobLimits.MaxParallelism, Math.Min(Math.Max(shards, 1), JobLimits.DefaultMaxParallelism));
+        var maxParallelism = reader.GetInt32("maxParallelism", 1, JobLimits.MaxParallelism, itemWorkload ? JobLimits.DefaultMaxParallelism : Math.Min(Math.Max(shards, 1), JobLimits.DefaultMaxParallelism));
         var tolerated = reader.GetDouble("toleratedFailurePercent", 0, 100, defaultValue: 0);
         var seed = reader.GetInt64("seed", long.MinValue, long.MaxValue, defaultValue: 0);
         var retry = ReadRetry(reader);

@@ -29,16 +29,17 @@ public sealed class JsonFieldReader
 
     public bool Has(string name) => _fields.ContainsKey(name) && _fields[name].ValueKind != JsonValueKind.Null;
 
-    public string? GetString(string name, bool required)
+    /// <summary>A string field; whitespace alone counts as empty unless <paramref name="allowWhitespace"/> (a tab delimiter, say).</summary>
+    public string? GetString(string name, bool required, bool allowWhitespace = false)
     {
         if (!TryGet(name, required, out var value))
         {
             return null;
         }
 
-        if (value.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(value.GetString()))
+        if (value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text && (allowWhitespace || !string.IsNullOrWhiteSpace(text)))
         {
-            return value.GetString();
+            return text;
         }
 
         Errors.Add(Path(name), "must be a non-empty string.");

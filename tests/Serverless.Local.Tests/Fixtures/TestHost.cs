@@ -13,22 +13,29 @@ namespace Serverless.Local.Tests.Fixtures;
 
 /// <summary>
 /// A local host on its own task hub (so tests never see each other's jobs), serving HTTP on a free port,
-/// with the built-in workloads plus <see cref="FlakyWorkload"/>. A GPU stage is polled every second and
+/// with the built-in workloads plus <see cref="FlakyWorkload"/> and two test item workloads. A GPU stage is polled every second and
 /// given two minutes unless a test asks otherwise; it runs the stage program built beside the tests unless a
 /// test passes another command.
 /// </summary>
 public sealed class TestHost : IAsyncDisposable
 {
-    private TestHost(LocalHost host, FlakyWorkload flaky)
+    private TestHost(LocalHost host, FlakyWorkload flaky, LineSummaryWorkload lineSummary, OnceFlakyItemWorkload onceFlaky)
     {
         Host = host;
         Flaky = flaky;
+        LineSummary = lineSummary;
+        OnceFlaky = onceFlaky;
         Http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public LocalHost Host { get; }
 
     public FlakyWorkload Flaky { get; }
+
+    /// <summary>The item workloads the tests add: <see cref="LineSummaryWorkload"/> and <see cref="OnceFlakyItemWorkload"/>.</summary>
+    public LineSummaryWorkload LineSummary { get; }
+
+    public OnceFlakyItemWorkload OnceFlaky { get; }
 
     public HttpClient Http { get; }
 
@@ -58,14 +65,16 @@ public sealed class TestHost : IAsyncDisposable
             },
         };
         var flaky = new FlakyWorkload();
-        var options = new LocalHostOptions(settings, blobs => new WorkloadCatalog([.. WorkloadCatalog.BuiltIn(blobs), flaky]), NullLoggerFactory.Instance)
+        var lineSummary = new LineSummaryWorkload();
+        var onceFlaky = new OnceFlakyItemWorkload();
+        var options = new LocalHostOptions(settings, blobs => new WorkloadCatalog([.. WorkloadCatalog.BuiltIn(blobs), flaky, lineSummary, onceFlaky]), NullLoggerFactory.Instance)
         {
             HttpUrl = serveHttp ? "http://127.0.0.1:0" : null,
             StageCommand = stageCommand ?? LocalStageCommand.Default,
             // Off unless a test asks: every test shares one Azurite, and a scan would start other tests' batches.
             BatchScanInterval = batchScanInterval,
         };
-        return new TestHost(await LocalHost.StartAsync(options), flaky);
+        return new TestHost(await LocalHost.StartAsync(options), flaky, lineSummary, onceFlaky);
     }
 
     public async Task<JobLinks> SubmitAsync(object spec)
