@@ -292,7 +292,8 @@ public sealed partial class ItemJobTests : HostedTest
         Assert.Equal(shards, manifest.TotalShards);
         Assert.Equal(((long)Rows, Rows - 1L, 1L), (manifest.Items!.Total, manifest.Items.Succeeded, manifest.Items.Failed));
         var failed = Assert.Single(await ReadFilesAsync(manifest, ItemFileKind.Failed));
-        Assert.Equal(new ItemSource(blob, badOffset, BadLine), SourceOf(failed));
+        var source = SourceOf(failed);
+        Assert.Equal((blob, (long?)badOffset, (long?)BadLine), (source.Blob, source.Offset, source.Line));
         Assert.Equal("row has 2 fields, the header has 3", failed.GetProperty("error").GetString());
         Assert.False(failed.TryGetProperty("item", out _));
         var failedFile = Assert.Single(manifest.Items.Files, f => f.Kind == ItemFileKind.Failed);
