@@ -20,9 +20,10 @@ builder.Services.AddSingleton(services => new WorkloadCatalog(WorkloadCatalog.Bu
 builder.Services.AddSingleton<JobSpecParser>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(services => JobEngineOptions.From(services.GetRequiredService<IConfiguration>().GetSection("serverless")));
-builder.Services.AddSingleton<IBlobStore>(services => new BlobStore(StorageClients.BlobService(services.GetRequiredService<IConfiguration>())));
+builder.Services.AddSingleton(services => new BlobStore(StorageClients.BlobService(services.GetRequiredService<IConfiguration>())));
+builder.Services.AddSingleton<IBlobStore>(services => services.GetRequiredService<BlobStore>());
 // Batches: BatchFunctions makes a BatchService per invocation over the binding's DurableTaskClient.
-builder.Services.AddSingleton<IBatchStore>(services => new BatchStore(StorageClients.BlobService(services.GetRequiredService<IConfiguration>())));
+builder.Services.AddSingleton<IBatchStore, BatchStore>();
 builder.Services.AddSingleton<RangeReducer>();
 builder.Services.AddSingleton<RunShardsActivity>();
 builder.Services.AddSingleton<FinishJobActivity>();

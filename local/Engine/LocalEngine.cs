@@ -29,20 +29,19 @@ namespace Serverless.Local.Engine;
 public sealed class LocalEngine : IAsyncDisposable
 {
     private readonly AzureStorageOrchestrationService _service;
-    private TaskHubWorker? _worker;
-
     private readonly LocalProcessLauncher _launcher;
+    private TaskHubWorker? _worker;
     private BatchWatcher? _batchWatcher;
 
     private LocalEngine(AzureStorageOrchestrationService service, DurableTaskClient client, JobService jobs, TaskHubWorker? worker, LocalProcessLauncher launcher, IBlobStore blobs, BatchWatcher? batchWatcher)
     {
-        _batchWatcher = batchWatcher;
-        Blobs = blobs;
         _service = service;
         Client = client;
         Jobs = jobs;
         _worker = worker;
         _launcher = launcher;
+        Blobs = blobs;
+        _batchWatcher = batchWatcher;
     }
 
     public DurableTaskClient Client { get; }
@@ -62,8 +61,7 @@ public sealed class LocalEngine : IAsyncDisposable
         var service = new AzureStorageOrchestrationService(ToServiceSettings(settings.Durable, connectionString, loggerFactory));
         await service.CreateIfNotExistsAsync().ConfigureAwait(false);
 
-        var blobService = new BlobServiceClient(connectionString);
-        var blobs = new BlobStore(blobService);
+        var blobs = new BlobStore(new BlobServiceClient(connectionString));
         var workloads = options.Workloads(blobs);
         var client = new ShimDurableTaskClient(settings.Durable.HubName, service, JsonDataConverter.Default);
         var launcher = new LocalProcessLauncher(blobs, connectionString, options.StageCommand);
@@ -81,7 +79,7 @@ public sealed class LocalEngine : IAsyncDisposable
         BatchWatcher? batchWatcher = null;
         if (options.RunWorker && options.BatchScanInterval is { } scanInterval)
         {
-            var batchStore = new BatchStore(blobService);
+            var batchStore = new BatchStore(blobs);
             var batches = new BatchService(jobs, batchStore, TimeProvider.System, loggerFactory.CreateLogger<BatchService>());
             batchWatcher = new BatchWatcher(batches, batchStore, scanInterval, loggerFactory.CreateLogger<BatchWatcher>());
             await batchWatcher.StartAsync(CancellationToken.None).ConfigureAwait(false);

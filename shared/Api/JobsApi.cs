@@ -193,10 +193,13 @@ public static class JobsApi
 /// <summary>The 202 body: where to follow, cancel and fetch the job (Durable's statusQueryGetUri naming).</summary>
 public sealed record JobLinks(string Id, string StatusQueryGetUri, string CancelPostUri, string ResultGetUri)
 {
+    /// <summary>The status route of a job, relative to the host: the same in Azure and locally.</summary>
+    public static string StatusPath(string jobId) => $"/api/{JobsApi.Route}/{Uri.EscapeDataString(jobId)}";
+
     public static JobLinks For(HttpRequest request, string jobId)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var status = $"{request.Scheme}://{request.Host}{request.PathBase}/api/{JobsApi.Route}/{Uri.EscapeDataString(jobId)}";
+        var status = $"{request.Scheme}://{request.Host}{request.PathBase}{StatusPath(jobId)}";
         return new JobLinks(jobId, status, status + "/cancel", status + "/result");
     }
 }

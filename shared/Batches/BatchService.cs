@@ -140,8 +140,6 @@ public static class BatchLayout
         }.ToJsonString();
     }
 
-    /// <summary>The status route relative to the host, the same in Azure and locally.</summary>
-    public static string StatusQueryGetUri(string jobId) => $"/api/{JobsApi.Route}/{jobId}";
 }
 
 /// <summary>
@@ -248,7 +246,7 @@ public sealed partial class BatchService
     private Task WriteSidecarAsync(BatchBlob blob, string jobId, BatchStatus status, CancellationToken cancellationToken) =>
         _store.WriteAsync(
             BatchLayout.Sidecar(blob.Name),
-            JobJson.Serialize(new BatchJobRecord(BatchLayout.Path(blob.Name), BatchLayout.ETagValue(blob.ETag), jobId, status, BatchLayout.StatusQueryGetUri(jobId), _time.GetUtcNow())),
+            JobJson.Serialize(new BatchJobRecord(BatchLayout.Path(blob.Name), BatchLayout.ETagValue(blob.ETag), jobId, status, JobLinks.StatusPath(jobId), _time.GetUtcNow())),
             cancellationToken);
 
     /// <summary>A rescan leaves a sidecar that already names the job alone; one lost to a crash after the start is written now.</summary>

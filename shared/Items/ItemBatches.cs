@@ -7,6 +7,13 @@ namespace Serverless.Items;
 /// </summary>
 public static class ItemBatches
 {
+    /// <summary>The boundaries of inline items, each sized by its JSON text.</summary>
+    public static IReadOnlyList<int> ForInline(IReadOnlyList<System.Text.Json.JsonElement> items, int maxItems, long maxBytes)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        return Boundaries([.. items.Select(i => (long)i.GetRawText().Length)], maxItems, maxBytes);
+    }
+
     /// <summary>The first index of each shard, then the item count: shard n holds items [b[n], b[n+1]).</summary>
     public static IReadOnlyList<int> Boundaries(IReadOnlyList<long> sizes, int maxItems, long maxBytes)
     {

@@ -99,7 +99,7 @@ public sealed class ItemShardRunner
 
         if (items.Items is { } inline)
         {
-            var boundaries = ItemBatches.Boundaries([.. inline.Select(i => (long)i.GetRawText().Length)], items.MaxItemsPerShard, items.MaxBytesPerShard);
+            var boundaries = ItemBatches.ForInline(inline, items.MaxItemsPerShard, items.MaxBytesPerShard);
             return ListedItems.FromInline(inline, boundaries[shard], boundaries[shard + 1] - boundaries[shard]);
         }
 

@@ -18,7 +18,7 @@ public sealed class BlobStore : IBlobStore
 
     public async Task<long> WriteAsync(string path, BinaryData content, CancellationToken cancellationToken = default)
     {
-        var blob = await GetBlobAsync(path).ConfigureAwait(false);
+        var blob = await GetBlobClientAsync(path).ConfigureAwait(false);
         var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypeOf(path) } };
         await blob.UploadAsync(content, options, cancellationToken).ConfigureAwait(false);
         return content.ToMemory().Length;
@@ -26,7 +26,7 @@ public sealed class BlobStore : IBlobStore
 
     public async Task<BinaryData?> ReadAsync(string path, CancellationToken cancellationToken = default)
     {
-        var blob = await GetBlobAsync(path).ConfigureAwait(false);
+        var blob = await GetBlobClientAsync(path).ConfigureAwait(false);
         try
         {
             var response = await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false);
@@ -40,7 +40,7 @@ public sealed class BlobStore : IBlobStore
 
     public async Task<BinaryData?> ReadRangeAsync(string path, long offset, long length, CancellationToken cancellationToken = default)
     {
-        var blob = await GetBlobAsync(path).ConfigureAwait(false);
+        var blob = await GetBlobClientAsync(path).ConfigureAwait(false);
         try
         {
             var options = new BlobDownloadOptions { Range = new HttpRange(offset, length) };
@@ -55,7 +55,7 @@ public sealed class BlobStore : IBlobStore
 
     public async Task<long?> GetSizeAsync(string path, CancellationToken cancellationToken = default)
     {
-        var blob = await GetBlobAsync(path).ConfigureAwait(false);
+        var blob = await GetBlobClientAsync(path).ConfigureAwait(false);
         try
         {
             var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -69,14 +69,14 @@ public sealed class BlobStore : IBlobStore
 
     public async Task<Stream> OpenWriteAsync(string path, CancellationToken cancellationToken = default)
     {
-        var blob = await GetBlobAsync(path).ConfigureAwait(false);
+        var blob = await GetBlobClientAsync(path).ConfigureAwait(false);
         var options = new BlobOpenWriteOptions { HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypeOf(path) } };
         return await blob.OpenWriteAsync(overwrite: true, options, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<Stream?> OpenReadAsync(string path, long offset, int bufferSize, CancellationToken cancellationToken = default)
     {
-        var blob = await GetBlobAsync(path).ConfigureAwait(false);
+        var blob = await GetBlobClientAsync(path).ConfigureAwait(false);
         try
         {
             return await blob.OpenReadAsync(offset, bufferSize, conditions: null, cancellationToken).ConfigureAwait(false);
@@ -104,8 +104,11 @@ public sealed class BlobStore : IBlobStore
         }
     }
 
-    /// <summary>Splits "container/name" and creates the container once, however many callers race for it.</summary>
-    private async Task<BlobClient> GetBlobAsync(string path)
+    /// <summary>
+    /// The client of the blob at "container/name", its container created once however many callers race for
+    /// it: for what <see cref="IBlobStore"/> does not offer (operations on one version, server-side copies).
+    /// </summary>
+    public async Task<BlobClient> GetBlobClientAsync(string path)
     {
         var slash = path.IndexOf('/', StringComparison.Ordinal);
         if (slash <= 0 || slash == path.Length - 1)

@@ -46,9 +46,8 @@ public sealed class PlanItemsActivity : TaskActivity<PlanItemsInput, ItemPlanSum
 
     private static ItemPlanSummary PlanInline(IReadOnlyList<System.Text.Json.JsonElement> inline, ItemInput items)
     {
-        var sizes = inline.Select(i => (long)i.GetRawText().Length).ToList();
-        var boundaries = ItemBatches.Boundaries(sizes, items.MaxItemsPerShard, items.MaxBytesPerShard);
-        return new ItemPlanSummary(boundaries.Count - 1, inline.Count, sizes.Sum());
+        var boundaries = ItemBatches.ForInline(inline, items.MaxItemsPerShard, items.MaxBytesPerShard);
+        return new ItemPlanSummary(boundaries.Count - 1, inline.Count, inline.Sum(i => (long)i.GetRawText().Length));
     }
 
     private async Task<ItemPlanSummary> PlanListingAsync(string jobId, string prefix, ItemInput items)

@@ -45,11 +45,12 @@ public sealed class RunShardsActivity : TaskActivity<RunShardsInput, IReadOnlyLi
         try
         {
             var blob = JobBlobLayout.Shard(input.JobId, shard.Index);
-            var previous = input.Redrive > 0 ? await _blobs.ReadAsync(blob).ConfigureAwait(false) is { } data ? JobJson.Deserialize<ShardOutput>(data) : null : null;
+            var earlier = input.Redrive > 0 ? await _blobs.ReadAsync(blob).ConfigureAwait(false) : null;
+            var previous = earlier is null ? null : JobJson.Deserialize<ShardOutput>(earlier);
             if (previous is not null && (previous.Items?.Failed ?? 0) == 0)
             {
                 // A redrive leaves a shard that fully succeeded as it is.
-                return new ShardOutcome(shard.Index, previous.Attempt, blob, await _blobs.GetSizeAsync(blob).ConfigureAwait(false), Milliseconds(stopwatch), null, previous.Items);
+                return new ShardOutcome(shard.Index, previous.Attempt, blob, earlier!.ToMemory().Length, Milliseconds(stopwatch), null, previous.Items);
             }
 
             JsonElement partial;

@@ -3,6 +3,7 @@ using Azure.Storage.Blobs;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Batches;
+using Serverless.Storage;
 using Serverless.Local.Batches;
 using Serverless.Local.Commands;
 using Serverless.Local.Tests.Fixtures;
@@ -63,7 +64,7 @@ public sealed class BatchTriggerTests : IAsyncLifetime
     private static BatchService Batches(TestHost host) =>
         new(host.Host.Engine.Jobs, Store(host), TimeProvider.System, NullLogger<BatchService>.Instance);
 
-    private static BatchStore Store(TestHost host) => new(new BlobServiceClient(host.Host.ConnectionString));
+    private static BatchStore Store(TestHost host) => new(new BlobStore(new BlobServiceClient(host.Host.ConnectionString)));
 
     /// <summary>Uploads (or overwrites) the blob and returns the version's ETag.</summary>
     private async Task<string> DropAsync(string name, string content) =>
