@@ -9,6 +9,9 @@ public static class AppSettings
     /// <summary>Identity-based host storage: the blob endpoint of the app's storage account.</summary>
     public const string BlobServiceUri = "AzureWebJobsStorage__blobServiceUri";
 
+    /// <summary>Identity-based host storage: the table endpoint (the Durable provider's tables and the job index).</summary>
+    public const string TableServiceUri = "AzureWebJobsStorage__tableServiceUri";
+
     /// <summary>Client id of the user-assigned identity the app uses for storage.</summary>
     public const string StorageClientId = "AzureWebJobsStorage__clientId";
 

@@ -5,9 +5,6 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using Serverless.Api;
 using Serverless.Batches;
-using Serverless.Jobs;
-using Serverless.Stages;
-using Serverless.Storage;
 
 namespace Serverless.Functions;
 
@@ -18,20 +15,14 @@ namespace Serverless.Functions;
 /// </summary>
 public sealed class BatchFunctions
 {
-    private readonly IBlobStore _blobs;
-    private readonly JobSpecParser _parser;
-    private readonly JobEngineOptions _options;
-    private readonly IStageLauncher _stages;
+    private readonly JobServices _jobs;
     private readonly IBatchStore _batches;
     private readonly TimeProvider _time;
     private readonly ILogger<BatchService> _logger;
 
-    public BatchFunctions(IBlobStore blobs, JobSpecParser parser, JobEngineOptions options, IStageLauncher stages, IBatchStore batches, TimeProvider time, ILogger<BatchService> logger)
+    public BatchFunctions(JobServices jobs, IBatchStore batches, TimeProvider time, ILogger<BatchService> logger)
     {
-        _blobs = blobs;
-        _parser = parser;
-        _options = options;
-        _stages = stages;
+        _jobs = jobs;
         _batches = batches;
         _time = time;
         _logger = logger;
@@ -57,9 +48,8 @@ public sealed class BatchFunctions
             return; // deleted before its event arrived (a batch set aside, say): nothing to start
         }
 
-        // The client comes from the binding per invocation, so the services over it are made here, as in JobFunctions.
-        var jobs = new JobService(client, _blobs, _parser, _options, _stages);
-        var outcome = await new BatchService(jobs, _batches, _time, _logger)
+        // The client comes from the binding per invocation, so the services over it are made here.
+        var outcome = await new BatchService(_jobs.For(client), _batches, _time, _logger)
             .HandleAsync(new BatchBlob(name, properties.ETag.ToString(), properties.ContentLength), cancellationToken).ConfigureAwait(false);
         if (outcome.Status == BatchStatus.SetAsideFailed)
         {

@@ -3,79 +3,93 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Serverless.Api;
-using Serverless.Jobs;
 using Serverless.Stages;
-using Serverless.Storage;
 
 namespace Serverless.Functions;
 
-/// <summary>The HTTP API: thin triggers over the shared <see cref="JobsApi"/>; function keys guard every route.</summary>
+/// <summary>
+/// The HTTP API: one trigger per <see cref="JobRoutes.All"/> entry, each handing its request to the route's
+/// shared handler. Function keys guard every route but the GPU stage callback.
+/// </summary>
 public sealed class JobFunctions
 {
-    private readonly IBlobStore _blobs;
-    private readonly JobSpecParser _parser;
-    private readonly JobEngineOptions _options;
-    private readonly TimeProvider _time;
-    private readonly IStageLauncher _stages;
+    private readonly JobServices _jobs;
 
-    public JobFunctions(IBlobStore blobs, JobSpecParser parser, JobEngineOptions options, TimeProvider time, IStageLauncher stages)
+    public JobFunctions(JobServices jobs)
     {
-        _blobs = blobs;
-        _parser = parser;
-        _options = options;
-        _time = time;
-        _stages = stages;
+        _jobs = jobs;
     }
 
     [Function("SubmitJob")]
-    public async Task<IActionResult> SubmitAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = JobsApi.Route)] HttpRequest request,
+    public Task<IActionResult> SubmitJobAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = JobRoutes.Jobs)] HttpRequest request,
         [DurableClient] DurableTaskClient client) =>
-        new ResultAction(await JobsApi.SubmitAsync(request, Jobs(client)).ConfigureAwait(false));
+        HandleAsync("SubmitJob", request, client, "");
 
     [Function("ListJobs")]
-    public async Task<IActionResult> ListAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = JobsApi.Route)] HttpRequest request,
+    public Task<IActionResult> ListJobsAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = JobRoutes.Jobs)] HttpRequest request,
         [DurableClient] DurableTaskClient client) =>
-        new ResultAction(await JobsApi.ListAsync(request, Jobs(client), _time).ConfigureAwait(false));
+        HandleAsync("ListJobs", request, client, "");
 
     [Function("GetJob")]
-    public async Task<IActionResult> GetAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = JobsApi.Route + "/{id}")] HttpRequest request,
+    public Task<IActionResult> GetJobAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = JobRoutes.Job)] HttpRequest request,
         [DurableClient] DurableTaskClient client,
         string id) =>
-        new ResultAction(await JobsApi.GetStatusAsync(request, Jobs(client), id).ConfigureAwait(false));
+        HandleAsync("GetJob", request, client, id);
+
+    [Function("PurgeJob")]
+    public Task<IActionResult> PurgeJobAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = JobRoutes.Job)] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id) =>
+        HandleAsync("PurgeJob", request, client, id);
 
     [Function("CancelJob")]
-    public async Task<IActionResult> CancelAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = JobsApi.Route + "/{id}/cancel")] HttpRequest request,
+    public Task<IActionResult> CancelJobAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = JobRoutes.Cancel)] HttpRequest request,
         [DurableClient] DurableTaskClient client,
         string id) =>
-        new ResultAction(await JobsApi.CancelAsync(request, Jobs(client), id).ConfigureAwait(false));
+        HandleAsync("CancelJob", request, client, id);
 
     [Function("GetJobResult")]
-    public async Task<IActionResult> GetResultAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = JobsApi.Route + "/{id}/result")] HttpRequest request,
+    public Task<IActionResult> GetJobResultAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = JobRoutes.Result)] HttpRequest request,
         [DurableClient] DurableTaskClient client,
         string id) =>
-        new ResultAction(await JobsApi.GetResultAsync(request, Jobs(client), id).ConfigureAwait(false));
+        HandleAsync("GetJobResult", request, client, id);
 
     [Function("RedriveJob")]
-    public async Task<IActionResult> RedriveAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = JobsApi.Route + "/{id}/redrive")] HttpRequest request,
+    public Task<IActionResult> RedriveJobAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = JobRoutes.Redrive)] HttpRequest request,
         [DurableClient] DurableTaskClient client,
         string id) =>
-        new ResultAction(await JobsApi.RedriveAsync(request, Jobs(client), id).ConfigureAwait(false));
+        HandleAsync("RedriveJob", request, client, id);
 
-    /// <summary>Anonymous to the Functions host: the container has no function key; the per-execution secret guards it.</summary>
+    [Function("SuspendJob")]
+    public Task<IActionResult> SuspendJobAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = JobRoutes.Suspend)] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id) =>
+        HandleAsync("SuspendJob", request, client, id);
+
+    [Function("ResumeJob")]
+    public Task<IActionResult> ResumeJobAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = JobRoutes.Resume)] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id) =>
+        HandleAsync("ResumeJob", request, client, id);
+
     [Function("CompleteGpuStage")]
-    public async Task<IActionResult> CompleteGpuStageAsync(
+    public Task<IActionResult> CompleteGpuStageAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = StageCallbackOptions.Route)] HttpRequest request,
         [DurableClient] DurableTaskClient client,
         string id) =>
-        new ResultAction(await JobsApi.CompleteGpuStageAsync(request, Jobs(client), id).ConfigureAwait(false));
+        HandleAsync("CompleteGpuStage", request, client, id);
 
-    private JobService Jobs(DurableTaskClient client) => new(client, _blobs, _parser, _options, _stages);
+    private async Task<IActionResult> HandleAsync(string functionName, HttpRequest request, DurableTaskClient client, string id) =>
+        new ResultAction(await JobRoutes.Named(functionName).Handle(request, _jobs.For(client), id).ConfigureAwait(false));
 
     /// <summary>Runs the shared minimal-API result inside the Functions ASP.NET Core pipeline.</summary>
     private sealed class ResultAction : IActionResult

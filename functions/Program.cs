@@ -22,7 +22,8 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(services => JobEngineOptions.From(services.GetRequiredService<IConfiguration>().GetSection("serverless")));
 builder.Services.AddSingleton(services => new BlobStore(StorageClients.BlobService(services.GetRequiredService<IConfiguration>())));
 builder.Services.AddSingleton<IBlobStore>(services => services.GetRequiredService<BlobStore>());
-// Batches: BatchFunctions makes a BatchService per invocation over the binding's DurableTaskClient.
+builder.Services.AddSingleton<IJobIndex>(services => StorageClients.JobIndex(services.GetRequiredService<IConfiguration>()));
+builder.Services.AddSingleton<JobServices>();
 builder.Services.AddSingleton<IBatchStore, BatchStore>();
 builder.Services.AddSingleton<RangeReducer>();
 builder.Services.AddSingleton<RunShardsActivity>();

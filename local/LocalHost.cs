@@ -29,6 +29,9 @@ public sealed record LocalHostOptions(LocalSettings Settings, Func<IBlobStore, W
     /// has no Event Grid to push them); null disables the scan.
     /// </summary>
     public TimeSpan? BatchScanInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>With the worker: how often finished jobs past their retention are purged; null (the default) never.</summary>
+    public TimeSpan? RetentionInterval { get; init; }
 }
 
 /// <summary>

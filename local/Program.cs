@@ -15,7 +15,7 @@ var portOption = new Option<int>("--port") { Description = "HTTP port (the Funct
 var serve = new Command("serve", "Process jobs and serve the HTTP API on http://127.0.0.1:<port>/api/jobs.") { portOption };
 serve.SetAction(async (parse, cancellationToken) =>
 {
-    var options = CliContext.Options(LogLevel.Information, runWorker: true, $"http://127.0.0.1:{parse.GetValue(portOption)}");
+    var options = CliContext.Options(LogLevel.Information, runWorker: true, $"http://127.0.0.1:{parse.GetValue(portOption)}") with { RetentionInterval = TimeSpan.FromHours(1) };
     await using var host = await LocalHost.StartAsync(options).ConfigureAwait(false);
     Console.WriteLine($"Serving {host.BaseAddress}api/jobs (task hub {options.Settings.Durable.HubName}). Ctrl+C stops.");
     await Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
@@ -101,6 +101,9 @@ root.Subcommands.Add(run);
 root.Subcommands.Add(status);
 root.Subcommands.Add(cancel);
 root.Subcommands.Add(redrive);
+root.Subcommands.Add(PauseCommands.Suspend());
+root.Subcommands.Add(PauseCommands.Resume());
+root.Subcommands.Add(PurgeCommand.Create());
 root.Subcommands.Add(DropCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

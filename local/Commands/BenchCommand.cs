@@ -4,8 +4,8 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Microsoft.DurableTask.Client;
 using Serverless.Api;
+using Serverless.Engine;
 using Serverless.Jobs;
 using Serverless.Local.Engine;
 using Serverless.Local.Storage;
@@ -116,15 +116,15 @@ public static class BenchCommand
     {
         var submitted = DateTimeOffset.UtcNow;
         var jobId = await engine.Jobs.StartAsync(spec, cancellationToken).ConfigureAwait(false);
-        OrchestrationMetadata? metadata;
-        while ((metadata = await engine.Client.GetInstanceAsync(jobId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false)) is not { IsCompleted: true })
+        EngineInstance? instance;
+        while ((instance = await engine.Engine.GetAsync(jobId, cancellationToken).ConfigureAwait(false)) is not { IsFinished: true })
         {
             await Task.Delay(1000, cancellationToken).ConfigureAwait(false);
         }
 
         var status = await engine.Jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false);
         return status?.RuntimeStatus == "Completed"
-            ? (metadata.LastUpdatedAt - submitted, status)
+            ? (instance.LastUpdatedAt - submitted, status)
             : throw new InvalidOperationException($"Benchmark job {jobId} ended {status?.Phase}: {status?.Error}");
     }
 

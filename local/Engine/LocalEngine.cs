@@ -1,14 +1,16 @@
+using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Microsoft.DurableTask;
-using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Shims;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serverless.Api;
 using Serverless.Batches;
+using Serverless.Engine;
 using Serverless.Jobs;
 using Serverless.Local.Batches;
 using Serverless.Local.Configuration;
@@ -30,21 +32,24 @@ public sealed class LocalEngine : IAsyncDisposable
 {
     private readonly AzureStorageOrchestrationService _service;
     private readonly LocalProcessLauncher _launcher;
+    private readonly TableJobIndex _index;
     private TaskHubWorker? _worker;
-    private BatchWatcher? _batchWatcher;
+    private IReadOnlyList<BackgroundService> _loops;
 
-    private LocalEngine(AzureStorageOrchestrationService service, DurableTaskClient client, JobService jobs, TaskHubWorker? worker, LocalProcessLauncher launcher, IBlobStore blobs, BatchWatcher? batchWatcher)
+    private LocalEngine(AzureStorageOrchestrationService service, IJobEngine engine, TableJobIndex index, JobService jobs, TaskHubWorker? worker, LocalProcessLauncher launcher, IBlobStore blobs, IReadOnlyList<BackgroundService> loops)
     {
         _service = service;
-        Client = client;
+        Engine = engine;
+        _index = index;
         Jobs = jobs;
         _worker = worker;
         _launcher = launcher;
         Blobs = blobs;
-        _batchWatcher = batchWatcher;
+        _loops = loops;
     }
 
-    public DurableTaskClient Client { get; }
+    /// <summary>The task hub's instances, one at a time (what <see cref="Jobs"/> is built on).</summary>
+    public IJobEngine Engine { get; }
 
     public JobService Jobs { get; }
 
@@ -63,9 +68,10 @@ public sealed class LocalEngine : IAsyncDisposable
 
         var blobs = new BlobStore(new BlobServiceClient(connectionString));
         var workloads = options.Workloads(blobs);
-        var client = new ShimDurableTaskClient(settings.Durable.HubName, service, JsonDataConverter.Default);
+        var engine = new TaskHubEngine(service, JsonDataConverter.Default);
+        var index = new TableJobIndex(new TableServiceClient(connectionString), settings.Durable.HubName);
         var launcher = new LocalProcessLauncher(blobs, connectionString, options.StageCommand);
-        var jobs = new JobService(client, blobs, new JobSpecParser(workloads), settings.Engine, launcher);
+        var jobs = new JobService(engine, index, blobs, new JobSpecParser(workloads), settings.Engine, TimeProvider.System, launcher);
 
         TaskHubWorker? worker = null;
         if (options.RunWorker)
@@ -76,41 +82,52 @@ public sealed class LocalEngine : IAsyncDisposable
             await worker.StartAsync().ConfigureAwait(false);
         }
 
-        BatchWatcher? batchWatcher = null;
+        // Background loops of a worker: batches (Azurite has no Event Grid) and retention.
+        var loops = new List<BackgroundService>();
         if (options.RunWorker && options.BatchScanInterval is { } scanInterval)
         {
             var batchStore = new BatchStore(blobs);
             var batches = new BatchService(jobs, batchStore, TimeProvider.System, loggerFactory.CreateLogger<BatchService>());
-            batchWatcher = new BatchWatcher(batches, batchStore, scanInterval, loggerFactory.CreateLogger<BatchWatcher>());
-            await batchWatcher.StartAsync(CancellationToken.None).ConfigureAwait(false);
+            loops.Add(new BatchWatcher(batches, batchStore, scanInterval, loggerFactory.CreateLogger<BatchWatcher>()));
         }
 
-        return new LocalEngine(service, client, jobs, worker, launcher, blobs, batchWatcher);
+        if (options.RunWorker && options.RetentionInterval is { } retentionInterval)
+        {
+            loops.Add(new RetentionLoop(jobs, retentionInterval, loggerFactory.CreateLogger<RetentionLoop>()));
+        }
+
+        foreach (var loop in loops)
+        {
+            await loop.StartAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return new LocalEngine(service, engine, index, jobs, worker, launcher, blobs, loops);
     }
 
-    /// <summary>Stops the worker, then deletes the task hub's queues, tables and leases (a benchmark's scratch hub).</summary>
+    /// <summary>Stops the worker, then deletes the task hub's queues, tables and leases, and its job index (a benchmark's scratch hub).</summary>
     public async Task DeleteTaskHubAsync()
     {
         await StopWorkerAsync().ConfigureAwait(false);
         await _service.DeleteAsync().ConfigureAwait(false);
+        await _index.DeleteAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopWorkerAsync().ConfigureAwait(false);
         await _launcher.DisposeAsync().ConfigureAwait(false);
-        await Client.DisposeAsync().ConfigureAwait(false);
     }
 
     private async Task StopWorkerAsync()
     {
-        // Batches stop first, so no job is started while the worker is going away.
-        if (_batchWatcher is not null)
+        // The loops stop first, so no job is started or purged while the worker is going away.
+        foreach (var loop in _loops)
         {
-            await _batchWatcher.StopAsync(CancellationToken.None).ConfigureAwait(false);
-            _batchWatcher.Dispose();
-            _batchWatcher = null;
+            await loop.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            loop.Dispose();
         }
+
+        _loops = [];
 
         if (_worker is not null)
         {

@@ -8,7 +8,6 @@ using Microsoft.Extensions.Logging;
 using System.Net;
 using System.Net.Sockets;
 using Serverless.Api;
-using Serverless.Stages;
 
 namespace Serverless.Local.Http;
 
@@ -26,14 +25,12 @@ public static class LocalApi
         builder.Logging.ClearProviders();
         var app = builder.Build();
 
-        var api = app.MapGroup($"/api/{JobsApi.Route}");
-        api.MapPost(string.Empty, (HttpRequest request) => JobsApi.SubmitAsync(request, jobs));
-        api.MapGet(string.Empty, (HttpRequest request) => JobsApi.ListAsync(request, jobs, TimeProvider.System));
-        api.MapGet("{id}", (HttpRequest request, string id) => JobsApi.GetStatusAsync(request, jobs, id));
-        api.MapPost("{id}/cancel", (HttpRequest request, string id) => JobsApi.CancelAsync(request, jobs, id));
-        api.MapGet("{id}/result", (HttpRequest request, string id) => JobsApi.GetResultAsync(request, jobs, id));
-        api.MapPost("{id}/redrive", (HttpRequest request, string id) => JobsApi.RedriveAsync(request, jobs, id));
-        app.MapPost($"/api/{StageCallbackOptions.Route}", (HttpRequest request, string id) => JobsApi.CompleteGpuStageAsync(request, jobs, id));
+        foreach (var route in JobRoutes.All)
+        {
+            app.MapMethods("/api/" + route.Template, [route.Method], (HttpRequest request) =>
+                route.Handle(request, jobs, request.RouteValues.TryGetValue("id", out var id) ? id as string ?? string.Empty : string.Empty));
+        }
+
         app.MapGet("/api/health", () => Results.Ok(new { status = "Healthy" }));
 
         await app.StartAsync().ConfigureAwait(false);

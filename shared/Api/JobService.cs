@@ -1,6 +1,6 @@
-using Microsoft.DurableTask;
-using Microsoft.Extensions.Configuration;
+using System.Runtime.CompilerServices;
 using Microsoft.DurableTask.Client;
+using Serverless.Engine;
 using Serverless.Items;
 using Serverless.Jobs;
 using Serverless.Orchestration;
@@ -10,80 +10,39 @@ using Serverless.Workloads;
 
 namespace Serverless.Api;
 
-/// <summary>Settings both hosts read from host.json's "serverless" section.</summary>
-public sealed record JobEngineOptions(int ShardsPerOrchestration = JobEngineOptions.DefaultShardsPerOrchestration)
-{
-    public const int DefaultShardsPerOrchestration = 500;
-
-    /// <summary>host.json <c>serverless:gpuStage</c>: poll every 30 s, give up after an hour, unless set.</summary>
-    public GpuStageSettings GpuStage { get; init; } = new(PollIntervalSeconds: 30, TimeoutSeconds: 3600);
-
-    /// <summary>Reads host.json's "serverless" section; both hosts call this, so both read the same names.</summary>
-    public static JobEngineOptions From(IConfiguration serverless)
-    {
-        ArgumentNullException.ThrowIfNull(serverless);
-        var defaults = new JobEngineOptions();
-        return new JobEngineOptions(serverless.GetValue("shardsPerOrchestration", DefaultShardsPerOrchestration))
-        {
-            GpuStage = new GpuStageSettings(
-                serverless.GetValue("gpuStage:pollIntervalSeconds", defaults.GpuStage.PollIntervalSeconds),
-                serverless.GetValue("gpuStage:timeoutSeconds", defaults.GpuStage.TimeoutSeconds)),
-        };
-    }
-
-    // Ranges split by powers of this number, so it must be at least 2.
-    public int ShardsPerOrchestration { get; init; } = ShardsPerOrchestration >= 2
-        ? ShardsPerOrchestration
-        : throw new ArgumentOutOfRangeException(nameof(ShardsPerOrchestration), ShardsPerOrchestration, "shardsPerOrchestration must be at least 2.");
-}
-
-public enum CancelOutcome
-{
-    NotFound,
-    AlreadyFinished,
-    Canceling,
-}
-
-public enum RedriveOutcome
-{
-    NotFound,
-    NotFinished,
-    NothingToRedrive,
-    Redriving,
-}
-
-public enum StageCallbackOutcome
-{
-    NotFound,
-    NoStage,
-    MissingSecret,
-    WrongSecret,
-    AlreadyFinished,
-    Authorized,
-}
-
 /// <summary>
-/// What a user can do with jobs, on any <see cref="DurableTaskClient"/>: the Functions binding in Azure, the
-/// engine shim locally. The HTTP API and the command line both go through here.
+/// What a user can do with jobs, on either host's <see cref="IJobEngine"/>. The HTTP API, the command line
+/// and the retention timer all go through here; what concerns a job's ranges too is decided here once.
 /// </summary>
 public sealed class JobService
 {
     public const string CancelReason = "Canceled by user.";
-    private readonly DurableTaskClient _client;
+    private const string SuspendReason = "Suspended by user.";
+    private const string ResumeReason = "Resumed by user.";
+
+    private static readonly OrchestrationRuntimeStatus[] Live = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Suspended];
+
+    private readonly IJobEngine _engine;
+    private readonly IJobIndex _index;
     private readonly IBlobStore _blobs;
     private readonly JobSpecParser _parser;
     private readonly JobEngineOptions _options;
+    private readonly TimeProvider _time;
     private readonly IStageLauncher? _stages;
 
     /// <param name="stages">Stops a canceled job's GPU stage execution; null where no stage can run.</param>
-    public JobService(DurableTaskClient client, IBlobStore blobs, JobSpecParser parser, JobEngineOptions options, IStageLauncher? stages = null)
+    public JobService(IJobEngine engine, IJobIndex index, IBlobStore blobs, JobSpecParser parser, JobEngineOptions options, TimeProvider time, IStageLauncher? stages = null)
     {
-        _client = client;
+        _engine = engine;
+        _index = index;
         _blobs = blobs;
         _parser = parser;
         _options = options;
+        _time = time;
         _stages = stages;
     }
+
+    public JobEngineOptions Options => _options;
 
     /// <summary>Parses and validates the spec; starts the job only when it has no errors.</summary>
     public async Task<string?> SubmitAsync(string json, ValidationErrors errors, CancellationToken cancellationToken = default)
@@ -94,12 +53,11 @@ public sealed class JobService
 
     public async Task<string> StartAsync(JobSpec spec, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(spec);
         var jobId = Guid.NewGuid().ToString("N");
-        await _client.ScheduleNewOrchestrationInstanceAsync(
-            nameof(JobOrchestrator),
-            InputFor(spec),
-            new StartOrchestrationOptions(jobId),
-            cancellationToken).ConfigureAwait(false);
+        // Indexed before it starts, so no running job is missing from the list.
+        await _index.TryAddAsync(new JobIndexEntry(jobId, spec.Workload, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        await _engine.StartJobAsync(jobId, InputFor(spec), onlyIfNew: false, cancellationToken).ConfigureAwait(false);
         return jobId;
     }
 
@@ -119,8 +77,14 @@ public sealed class JobService
     /// <summary>The job's own status, without asking its ranges for progress.</summary>
     private async Task<JobStatusView?> FindAsync(string jobId, CancellationToken cancellationToken)
     {
-        var metadata = await _client.GetInstanceAsync(jobId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
-        return metadata is null || !IsJob(metadata) ? null : JobStatusView.From(metadata);
+        var instance = await FindInstanceAsync(jobId, cancellationToken).ConfigureAwait(false);
+        return instance is null ? null : JobStatusView.From(instance);
+    }
+
+    private async Task<EngineInstance?> FindInstanceAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var instance = await _engine.GetAsync(jobId, cancellationToken).ConfigureAwait(false);
+        return instance is not null && string.Equals(instance.Name, nameof(JobOrchestrator), StringComparison.Ordinal) ? instance : null;
     }
 
     /// <summary>
@@ -131,10 +95,9 @@ public sealed class JobService
     private async Task<JobProgress> AddRangeProgressAsync(string jobId, JobProgress job, CancellationToken cancellationToken)
     {
         int completed = job.CompletedShards, failed = job.FailedShards;
-        var running = new OrchestrationQuery { InstanceIdPrefix = jobId + ":", Statuses = [OrchestrationRuntimeStatus.Running], FetchInputsAndOutputs = true };
-        await foreach (var range in _client.GetAllInstancesAsync(running).WithCancellation(cancellationToken).ConfigureAwait(false))
+        await foreach (var range in _engine.ListRangesAsync(jobId, [OrchestrationRuntimeStatus.Running], cancellationToken).ConfigureAwait(false))
         {
-            if (range.SerializedCustomStatus is not null && range.ReadCustomStatusAs<JobProgress>() is { } progress)
+            if (range.ReadCustomStatus<JobProgress>() is { } progress)
             {
                 completed += progress.CompletedShards;
                 failed += progress.FailedShards;
@@ -144,17 +107,46 @@ public sealed class JobService
         return job with { CompletedShards = Math.Min(completed, job.TotalShards), FailedShards = failed };
     }
 
-    /// <summary>One page of jobs created since <paramref name="createdFrom"/>, newest first within the page.</summary>
-    public async Task<JobPage> ListAsync(int pageSize, string? continuationToken, DateTimeOffset createdFrom, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// One page of jobs, newest first, holding <see cref="JobListQuery.PageSize"/> jobs unless it is the last;
+    /// only a page with more jobs after it has a continuation token.
+    /// </summary>
+    public async Task<JobPage> ListAsync(JobListQuery query, CancellationToken cancellationToken = default)
     {
-        var query = new OrchestrationQuery { PageSize = pageSize, FetchInputsAndOutputs = true, CreatedFrom = createdFrom };
-        await foreach (var page in _client.GetAllInstancesAsync(query).AsPages(continuationToken, pageSize).WithCancellation(cancellationToken).ConfigureAwait(false))
+        ArgumentNullException.ThrowIfNull(query);
+        var jobs = new List<JobStatusView>(query.PageSize);
+        string? lastPosition = null;
+        var indexQuery = new JobIndexQuery(query.ContinuationToken, query.Workload, query.CreatedAfter, query.CreatedBefore);
+        await foreach (var (entry, job) in IndexedJobsAsync(indexQuery, cancellationToken).ConfigureAwait(false))
         {
-            var jobs = page.Values.Where(IsJob).Select(JobStatusView.From).OrderByDescending(j => j.CreatedTime).ToList();
-            return new JobPage(jobs, page.ContinuationToken);
+            if (query.Statuses.Count > 0 && !query.Statuses.Contains(Enum.Parse<OrchestrationRuntimeStatus>(job.RuntimeStatus)))
+            {
+                continue;
+            }
+
+            if (jobs.Count == query.PageSize)
+            {
+                // One match beyond the page: there is a next page, and it starts after this page's last job.
+                return new JobPage(jobs, lastPosition);
+            }
+
+            jobs.Add(job);
+            lastPosition = entry.Position;
         }
 
-        return new JobPage([], null);
+        return new JobPage(jobs, null);
+    }
+
+    /// <summary>The indexed jobs with their status; an entry whose start never reached the engine is skipped.</summary>
+    private async IAsyncEnumerable<(JobIndexEntry Entry, JobStatusView Job)> IndexedJobsAsync(JobIndexQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var entry in _index.ListAsync(query, cancellationToken).ConfigureAwait(false))
+        {
+            if (await FindAsync(entry.JobId, cancellationToken).ConfigureAwait(false) is { } job)
+            {
+                yield return (entry, job);
+            }
+        }
     }
 
     /// <summary>Terminates the job and every range orchestration it started.</summary>
@@ -171,15 +163,10 @@ public sealed class JobService
             return CancelOutcome.AlreadyFinished;
         }
 
-        await _client.TerminateInstanceAsync(jobId, CancelReason, cancellationToken).ConfigureAwait(false);
-        var children = new OrchestrationQuery
+        await _engine.TerminateAsync(jobId, CancelReason, cancellationToken).ConfigureAwait(false);
+        await foreach (var range in _engine.ListRangesAsync(jobId, Live, cancellationToken).ConfigureAwait(false))
         {
-            InstanceIdPrefix = jobId + ":",
-            Statuses = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending],
-        };
-        await foreach (var child in _client.GetAllInstancesAsync(children).WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            await _client.TerminateInstanceAsync(child.InstanceId, CancelReason, cancellationToken).ConfigureAwait(false);
+            await _engine.TerminateAsync(range.InstanceId, CancelReason, cancellationToken).ConfigureAwait(false);
         }
 
         await StopGpuStageAsync(jobId, cancellationToken).ConfigureAwait(false);
@@ -197,19 +184,167 @@ public sealed class JobService
     }
 
     /// <summary>
+    /// Suspends the job, then its ranges: a suspended orchestration starts nothing new, and calls already
+    /// running finish and wait. The job goes first so that it starts no range after they have been listed.
+    /// </summary>
+    public async Task<PauseOutcome> SuspendAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        var job = await FindInstanceAsync(jobId, cancellationToken).ConfigureAwait(false);
+        if (job is null)
+        {
+            return PauseOutcome.NotFound;
+        }
+
+        if (job.Status is not (OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending))
+        {
+            return PauseOutcome.WrongState;
+        }
+
+        await _engine.SuspendAsync(jobId, SuspendReason, cancellationToken).ConfigureAwait(false);
+        await WaitForJobAsync(jobId, status => status != OrchestrationRuntimeStatus.Running && status != OrchestrationRuntimeStatus.Pending, cancellationToken).ConfigureAwait(false);
+        await foreach (var range in _engine.ListRangesAsync(jobId, [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending], cancellationToken).ConfigureAwait(false))
+        {
+            await _engine.SuspendAsync(range.InstanceId, SuspendReason, cancellationToken).ConfigureAwait(false);
+        }
+
+        return PauseOutcome.Accepted;
+    }
+
+    /// <summary>Resumes the job's suspended ranges and the job itself.</summary>
+    public async Task<PauseOutcome> ResumeAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        var job = await FindInstanceAsync(jobId, cancellationToken).ConfigureAwait(false);
+        if (job is null)
+        {
+            return PauseOutcome.NotFound;
+        }
+
+        if (job.Status != OrchestrationRuntimeStatus.Suspended)
+        {
+            return PauseOutcome.WrongState;
+        }
+
+        await foreach (var range in _engine.ListRangesAsync(jobId, [OrchestrationRuntimeStatus.Suspended], cancellationToken).ConfigureAwait(false))
+        {
+            await _engine.ResumeAsync(range.InstanceId, ResumeReason, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _engine.ResumeAsync(jobId, ResumeReason, cancellationToken).ConfigureAwait(false);
+        return PauseOutcome.Accepted;
+    }
+
+    /// <summary>
+    /// The engine applies a suspension when the job's next work item runs; until then the job may still start
+    /// ranges. Waits (up to half a minute, polling) until <paramref name="done"/> holds for the job's status.
+    /// </summary>
+    private async Task WaitForJobAsync(string jobId, Func<OrchestrationRuntimeStatus, bool> done, CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetUtcNow().AddSeconds(30);
+        while (await _engine.GetAsync(jobId, cancellationToken).ConfigureAwait(false) is { } job && !done(job.Status) && _time.GetUtcNow() < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200), _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Removes a finished job's history, its ranges' history and its index entry; with
+    /// <paramref name="blobs"/> also everything under <c>results/{jobId}/</c>.
+    /// </summary>
+    public async Task<PurgeReport> PurgeAsync(string jobId, bool blobs, CancellationToken cancellationToken = default)
+    {
+        var job = await FindInstanceAsync(jobId, cancellationToken).ConfigureAwait(false);
+        if (job is null)
+        {
+            return new PurgeReport(jobId, PurgeOutcome.NotFound);
+        }
+
+        var ranges = new List<EngineInstance>();
+        await foreach (var range in _engine.ListRangesAsync(jobId, [], cancellationToken).ConfigureAwait(false))
+        {
+            ranges.Add(range);
+        }
+
+        if (!job.IsFinished || ranges.Any(range => !range.IsFinished))
+        {
+            return new PurgeReport(jobId, PurgeOutcome.StillRunning);
+        }
+
+        var instances = 0;
+        foreach (var range in ranges)
+        {
+            instances += await _engine.PurgeAsync(range.InstanceId, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+        }
+
+        // The job goes last: while it exists, a purge that failed half-way can be asked for again.
+        instances += await _engine.PurgeAsync(jobId, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+        await _index.RemoveAsync(jobId, cancellationToken).ConfigureAwait(false);
+        var deleted = blobs ? await DeleteResultsAsync(jobId, cancellationToken).ConfigureAwait(false) : 0;
+        return new PurgeReport(jobId, PurgeOutcome.Purged, instances, deleted);
+    }
+
+    private async Task<int> DeleteResultsAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var paths = new List<string>();
+        await foreach (var blob in _blobs.ListAsync(JobBlobLayout.Folder(jobId), cancellationToken).ConfigureAwait(false))
+        {
+            paths.Add(blob.Path);
+        }
+
+        var deleted = 0;
+        foreach (var path in paths)
+        {
+            deleted += await _blobs.DeleteAsync(path, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+        }
+
+        return deleted;
+    }
+
+    /// <summary>
+    /// Purges every finished job created before <paramref name="createdBefore"/> whose status is one of
+    /// <paramref name="statuses"/> (any finished status when empty). Jobs still running are left alone.
+    /// </summary>
+    public async Task<IReadOnlyList<PurgeReport>> PurgeOlderThanAsync(DateTimeOffset createdBefore, IReadOnlyCollection<OrchestrationRuntimeStatus> statuses, bool blobs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(statuses);
+        var wanted = statuses.Count == 0 ? StatusList.Finished : statuses;
+        var old = new List<string>();
+        await foreach (var (entry, job) in IndexedJobsAsync(new JobIndexQuery(CreatedBefore: createdBefore), cancellationToken).ConfigureAwait(false))
+        {
+            if (job.IsFinished && wanted.Contains(Enum.Parse<OrchestrationRuntimeStatus>(job.RuntimeStatus)))
+            {
+                old.Add(entry.JobId);
+            }
+        }
+
+        var reports = new List<PurgeReport>(old.Count);
+        foreach (var jobId in old)
+        {
+            reports.Add(await PurgeAsync(jobId, blobs, cancellationToken).ConfigureAwait(false));
+        }
+
+        return reports;
+    }
+
+    /// <summary>The retention policy (host.json <c>serverless:retentionDays</c>): finished jobs past it go, with their results.</summary>
+    public Task<IReadOnlyList<PurgeReport>> PurgeExpiredAsync(CancellationToken cancellationToken = default) =>
+        _options.RetentionDays == 0
+            ? Task.FromResult<IReadOnlyList<PurgeReport>>([])
+            : PurgeOlderThanAsync(_time.GetUtcNow().AddDays(-_options.RetentionDays), [], blobs: true, cancellationToken);
+
+    /// <summary>
     /// Runs a finished job again on the same id, doing only what failed: shards that failed as a whole, and
     /// the failed items of item shards. Everything that succeeded is kept, not recomputed; the manifest is
     /// rewritten at the end and counts how many redrives ran.
     /// </summary>
     public async Task<RedriveOutcome> RedriveAsync(string jobId, CancellationToken cancellationToken = default)
     {
-        var metadata = await _client.GetInstanceAsync(jobId, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
-        if (metadata is null || !IsJob(metadata))
+        var job = await FindInstanceAsync(jobId, cancellationToken).ConfigureAwait(false);
+        if (job is null)
         {
             return RedriveOutcome.NotFound;
         }
 
-        if (metadata.RuntimeStatus is not (OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed))
+        if (job.Status is not (OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed))
         {
             return RedriveOutcome.NotFinished;
         }
@@ -221,10 +356,10 @@ public sealed class JobService
             return RedriveOutcome.NothingToRedrive;
         }
 
-        var input = metadata.ReadInputAs<JobInput>()!;
+        var input = job.ReadInput<JobInput>()!;
         var plan = manifest.Items is { } items ? new ItemPlanSummary(manifest.TotalShards, null, items.InputBytes) : null;
         var redrive = input with { Spec = input.Spec with { Shards = manifest.TotalShards }, Redrive = manifest.Redrives + 1, Plan = plan };
-        await _client.ScheduleNewOrchestrationInstanceAsync(nameof(JobOrchestrator), redrive, new StartOrchestrationOptions(jobId), cancellationToken).ConfigureAwait(false);
+        await _engine.StartJobAsync(jobId, redrive, onlyIfNew: false, cancellationToken).ConfigureAwait(false);
         return RedriveOutcome.Redriving;
     }
 
@@ -261,13 +396,10 @@ public sealed class JobService
 
     /// <summary>Hands an authorized report to the job's orchestration, as the event its GPU stage waits for.</summary>
     public Task RaiseGpuStageSignalAsync(string jobId, GpuStageSignal signal, CancellationToken cancellationToken = default) =>
-        _client.RaiseEventAsync(jobId, GpuStageSignal.EventName, signal, cancellationToken);
+        _engine.RaiseEventAsync(jobId, GpuStageSignal.EventName, signal, cancellationToken);
 
     public Task<BinaryData?> ReadResultAsync(string jobId, CancellationToken cancellationToken = default) =>
         _blobs.ReadAsync(JobBlobLayout.Result(jobId), cancellationToken);
-
-    private static bool IsJob(OrchestrationMetadata metadata) =>
-        string.Equals(metadata.Name, nameof(JobOrchestrator), StringComparison.Ordinal);
 
     /// <summary>
     /// Like <see cref="SubmitAsync(string, ValidationErrors, CancellationToken)"/>, with the caller's job id, and
@@ -278,7 +410,7 @@ public sealed class JobService
     public async Task<string?> StartIfNewAsync(string json, string jobId, ValidationErrors errors, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(errors);
-        if (await _client.GetInstanceAsync(jobId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is not null)
+        if (await _engine.GetAsync(jobId, cancellationToken).ConfigureAwait(false) is not null)
         {
             return null;
         }
@@ -289,21 +421,17 @@ public sealed class JobService
             return null;
         }
 
-        // Dedupe on every status: without it a client may terminate and restart an existing instance with the same id.
-        var options = new StartOrchestrationOptions(jobId).WithDedupeStatuses([.. StartOrchestrationOptionsExtensions.ValidDedupeStatuses]);
+        // Of two hosts racing here, one indexes the job and one start wins; the index entry is the same job's either way.
+        await _index.TryAddAsync(new JobIndexEntry(jobId, spec.Workload, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         try
         {
-            await _client.ScheduleNewOrchestrationInstanceAsync(
-                nameof(JobOrchestrator),
-                InputFor(spec),
-                options,
-                cancellationToken).ConfigureAwait(false);
+            await _engine.StartJobAsync(jobId, InputFor(spec), onlyIfNew: true, cancellationToken).ConfigureAwait(false);
             return jobId;
         }
         catch (Exception)
         {
-            // Another host may have started it between the check and the schedule; the backend's exception type differs per host.
-            if (await _client.GetInstanceAsync(jobId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is null)
+            // Another host may have started it between the check and the start; the engine's exception type differs per host.
+            if (await _engine.GetAsync(jobId, cancellationToken).ConfigureAwait(false) is null)
             {
                 throw;
             }
@@ -314,3 +442,9 @@ public sealed class JobService
 }
 
 public sealed record JobPage(IReadOnlyList<JobStatusView> Jobs, string? ContinuationToken);
+
+/// <summary>A page request of the job list: after the token, only jobs in <see cref="Statuses"/> (any when empty), of one workload, created in a time window.</summary>
+public sealed record JobListQuery(int PageSize, string? ContinuationToken = null, IReadOnlyCollection<OrchestrationRuntimeStatus>? StatusFilter = null, string? Workload = null, DateTimeOffset? CreatedAfter = null, DateTimeOffset? CreatedBefore = null)
+{
+    public IReadOnlyCollection<OrchestrationRuntimeStatus> Statuses => StatusFilter ?? [];
+}

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.DurableTask.Client;
+using Serverless.Engine;
 using Serverless.Jobs;
 using Serverless.Orchestration;
 using Serverless.Storage;
@@ -28,40 +29,38 @@ public sealed record JobStatusView(
     public int ShardsPerOrchestration { get; init; }
 
     [JsonIgnore]
-    public bool IsFinished => RuntimeStatus is nameof(OrchestrationRuntimeStatus.Completed)
-        or nameof(OrchestrationRuntimeStatus.Failed) or nameof(OrchestrationRuntimeStatus.Terminated);
+    public bool IsFinished { get; init; }
 
-    public static JobStatusView From(OrchestrationMetadata metadata)
+    public static JobStatusView From(EngineInstance instance)
     {
-        ArgumentNullException.ThrowIfNull(metadata);
-        var input = metadata.SerializedInput is null ? null : metadata.ReadInputAs<JobInput>();
-        var progress = metadata.SerializedCustomStatus is null ? null : metadata.ReadCustomStatusAs<JobProgress>();
-        var output = metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed && metadata.SerializedOutput is not null
-            ? metadata.ReadOutputAs<JobOutcome>()
-            : null;
-        var jobId = metadata.InstanceId;
+        ArgumentNullException.ThrowIfNull(instance);
+        var input = instance.ReadInput<JobInput>();
+        var progress = instance.ReadCustomStatus<JobProgress>();
+        var output = instance.Status == OrchestrationRuntimeStatus.Completed ? instance.ReadOutput<JobOutcome>() : null;
+        var jobId = instance.InstanceId;
         var blobs = output?.Blobs ?? new JobBlobs(null, JobBlobLayout.Manifest(jobId), JobBlobLayout.ShardsFolder(jobId));
-        var error = metadata.RuntimeStatus switch
+        var error = instance.Status switch
         {
-            OrchestrationRuntimeStatus.Failed => metadata.FailureDetails?.ErrorMessage,
+            OrchestrationRuntimeStatus.Failed => instance.FailureMessage,
             OrchestrationRuntimeStatus.Terminated => JobService.CancelReason,
             _ => output?.Error,
         };
 
         return new JobStatusView(
             jobId,
-            metadata.Name,
-            metadata.RuntimeStatus.ToString(),
-            PhaseOf(metadata.RuntimeStatus, progress, output),
+            instance.Name,
+            instance.Status.ToString(),
+            PhaseOf(instance.Status, progress, output),
             input?.Spec.Workload,
-            metadata.CreatedAt,
-            metadata.LastUpdatedAt,
+            instance.CreatedAt,
+            instance.LastUpdatedAt,
             progress,
             output,
             error,
             blobs)
         {
             ShardsPerOrchestration = input?.ShardsPerOrchestration ?? int.MaxValue,
+            IsFinished = instance.IsFinished,
         };
     }
 

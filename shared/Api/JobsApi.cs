@@ -2,7 +2,9 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using System.Text.Json;
 using Serverless.Jobs;
+using Microsoft.DurableTask.Client;
 using Serverless.Stages;
+using Serverless.Storage;
 
 namespace Serverless.Api;
 
@@ -12,10 +14,8 @@ namespace Serverless.Api;
 /// </summary>
 public static class JobsApi
 {
-    public const string Route = "jobs";
     public const int MaxPageSize = 1000;
     public const int DefaultPageSize = 50;
-    public const int DefaultListDays = 7;
 
     public static async Task<IResult> SubmitAsync(HttpRequest request, JobService jobs)
     {
@@ -42,22 +42,25 @@ public static class JobsApi
         return job is null ? NotFound(id) : Results.Json(job, JobJson.Options);
     }
 
-    public static async Task<IResult> ListAsync(HttpRequest request, JobService jobs, TimeProvider time)
+    /// <summary>GET /api/jobs: a page of jobs, newest first; filters status, workload, createdAfter, createdBefore.</summary>
+    public static async Task<IResult> ListAsync(HttpRequest request, JobService jobs)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(jobs);
-        ArgumentNullException.ThrowIfNull(time);
         var errors = new ValidationErrors();
-        var pageSize = QueryInt(request, "pageSize", 1, MaxPageSize, DefaultPageSize, errors);
-        var days = QueryInt(request, "days", 1, 3650, DefaultListDays, errors);
+        var query = new JobListQuery(
+            QueryInt(request, "pageSize", 1, MaxPageSize, DefaultPageSize, errors),
+            QueryToken(request, errors),
+            QueryStatuses(request, errors),
+            QueryText(request, "workload"),
+            QueryTime(request, "createdAfter", errors),
+            QueryTime(request, "createdBefore", errors));
         if (!errors.IsEmpty)
         {
             return Results.ValidationProblem(errors.ToDictionary(), detail: errors.ToString(), title: "The query is invalid.");
         }
 
-        var continuationToken = request.Query["continuationToken"].ToString();
-        var page = await jobs.ListAsync(pageSize, string.IsNullOrEmpty(continuationToken) ? null : continuationToken, time.GetUtcNow().AddDays(-days), request.HttpContext.RequestAborted).ConfigureAwait(false);
-        return Results.Json(page, JobJson.Options);
+        return Results.Json(await jobs.ListAsync(query, request.HttpContext.RequestAborted).ConfigureAwait(false), JobJson.Options);
     }
 
     public static async Task<IResult> CancelAsync(HttpRequest request, JobService jobs, string id)
@@ -107,6 +110,50 @@ public static class JobsApi
             RedriveOutcome.NotFinished => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The job has not finished.", detail: $"Job '{id}' is still running (or was canceled); redrive a job that completed or failed."),
             RedriveOutcome.NothingToRedrive => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to redrive.", detail: $"Job '{id}' has no failed shards or items in its manifest."),
             _ => Results.Accepted(links.StatusQueryGetUri, links),
+        };
+    }
+
+    /// <summary>POST /api/jobs/{id}/suspend: no new shard starts until the job is resumed.</summary>
+    public static async Task<IResult> SuspendAsync(HttpRequest request, JobService jobs, string id)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(jobs);
+        return Paused(request, id, await jobs.SuspendAsync(id, request.HttpContext.RequestAborted).ConfigureAwait(false), "is not running, so it cannot be suspended");
+    }
+
+    /// <summary>POST /api/jobs/{id}/resume: a suspended job carries on where it stopped.</summary>
+    public static async Task<IResult> ResumeAsync(HttpRequest request, JobService jobs, string id)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(jobs);
+        return Paused(request, id, await jobs.ResumeAsync(id, request.HttpContext.RequestAborted).ConfigureAwait(false), "is not suspended, so there is nothing to resume");
+    }
+
+    private static IResult Paused(HttpRequest request, string id, PauseOutcome outcome, string wrongState) => outcome switch
+    {
+        PauseOutcome.NotFound => NotFound(id),
+        PauseOutcome.WrongState => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The job is in the wrong state.", detail: $"Job '{id}' {wrongState}."),
+        _ => Results.Accepted(JobLinks.For(request, id).StatusQueryGetUri, JobLinks.For(request, id)),
+    };
+
+    /// <summary>DELETE /api/jobs/{id}: purges a finished job's history (and with ?blobs=true its results folder).</summary>
+    public static async Task<IResult> PurgeAsync(HttpRequest request, JobService jobs, string id)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(jobs);
+        var errors = new ValidationErrors();
+        var blobs = QueryBool(request, "blobs", errors);
+        if (!errors.IsEmpty)
+        {
+            return Results.ValidationProblem(errors.ToDictionary(), detail: errors.ToString(), title: "The query is invalid.");
+        }
+
+        var report = await jobs.PurgeAsync(id, blobs, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return report.Outcome switch
+        {
+            PurgeOutcome.NotFound => NotFound(id),
+            PurgeOutcome.StillRunning => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The job is still running.", detail: $"Job '{id}' (or one of its ranges) has not finished; cancel it first or wait."),
+            _ => Results.NoContent(),
         };
     }
 
@@ -172,6 +219,66 @@ public static class JobsApi
     private static IResult NotFound(string id) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Job not found.", detail: $"No job has the id '{id}'.");
 
+    private static string? QueryText(HttpRequest request, string name) =>
+        request.Query[name].ToString() is { Length: > 0 } text ? text : null;
+
+    private static string? QueryToken(HttpRequest request, ValidationErrors errors)
+    {
+        var token = QueryText(request, "continuationToken");
+        if (token is not null && !JobIndexPositions.IsValid(token))
+        {
+            errors.Add("continuationToken", "is not a token this API returned.");
+            return null;
+        }
+
+        return token;
+    }
+
+    private static OrchestrationRuntimeStatus[] QueryStatuses(HttpRequest request, ValidationErrors errors)
+    {
+        var statuses = StatusList.Parse(QueryText(request, "status"), StatusList.JobStatuses);
+        if (statuses is null)
+        {
+            errors.Add("status", $"must list job statuses, comma-separated: {string.Join(", ", StatusList.JobStatuses)}.");
+        }
+
+        return statuses ?? [];
+    }
+
+    private static DateTimeOffset? QueryTime(HttpRequest request, string name, ValidationErrors errors)
+    {
+        var text = QueryText(request, name);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+        {
+            return time;
+        }
+
+        errors.Add(name, "must be a date and time, such as 2026-12-01T00:00:00Z.");
+        return null;
+    }
+
+    private static bool QueryBool(HttpRequest request, string name, ValidationErrors errors)
+    {
+        var text = QueryText(request, name);
+        if (text is null)
+        {
+            return false;
+        }
+
+        if (bool.TryParse(text, out var value))
+        {
+            return value;
+        }
+
+        errors.Add(name, "must be true or false.");
+        return false;
+    }
+
     private static int QueryInt(HttpRequest request, string name, int min, int max, int defaultValue, ValidationErrors errors)
     {
         var text = request.Query[name].ToString();
@@ -194,7 +301,7 @@ public static class JobsApi
 public sealed record JobLinks(string Id, string StatusQueryGetUri, string CancelPostUri, string ResultGetUri)
 {
     /// <summary>The status route of a job, relative to the host: the same in Azure and locally.</summary>
-    public static string StatusPath(string jobId) => $"/api/{JobsApi.Route}/{Uri.EscapeDataString(jobId)}";
+    public static string StatusPath(string jobId) => "/api/" + JobRoutes.Job.Replace("{id}", Uri.EscapeDataString(jobId), StringComparison.Ordinal);
 
     public static JobLinks For(HttpRequest request, string jobId)
     {

@@ -45,7 +45,10 @@ public static class ShardRanges
 
     /// <summary>Sub-orchestration ids start with the job id, so a job's children can be found (and canceled) by prefix.</summary>
     public static string ChildInstanceId(string jobId, RangeInput child) =>
-        child.Redrive > 0 ? $"{jobId}:redrive-{child.Redrive}:{child.Start}-{child.End}" : $"{jobId}:{child.Start}-{child.End}";
+        RangeIdPrefix(jobId) + (child.Redrive > 0 ? $"redrive-{child.Redrive}:{child.Start}-{child.End}" : $"{child.Start}-{child.End}");
+
+    /// <summary>Every range orchestration of a job, at any depth, has an id that starts with this.</summary>
+    public static string RangeIdPrefix(string jobId) => jobId + ":";
 
     /// <summary>
     /// Children of equal size, the smallest power of ShardsPerOrchestration that keeps their number at most

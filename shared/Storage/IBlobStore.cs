@@ -26,6 +26,9 @@ public interface IBlobStore
     /// </summary>
     Task<Stream?> OpenReadAsync(string path, long offset, int bufferSize, CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes the blob; false when it did not exist.</summary>
+    Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default);
+
     /// <summary>The blobs whose paths start with <paramref name="prefix"/> ("container/some/prefix"), in name order.</summary>
     IAsyncEnumerable<BlobEntry> ListAsync(string prefix, CancellationToken cancellationToken = default);
 }

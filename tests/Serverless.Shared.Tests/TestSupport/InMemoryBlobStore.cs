@@ -27,6 +27,9 @@ public sealed class InMemoryBlobStore : IBlobStore
         return Task.FromResult((long)copy.ToMemory().Length);
     }
 
+    public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_blobs.TryRemove(path, out _));
+
     public Task<BinaryData?> ReadAsync(string path, CancellationToken cancellationToken = default) =>
         Task.FromResult(_blobs.TryGetValue(path, out var data) ? data : null);
 
