@@ -10,7 +10,8 @@ namespace Serverless.Functions;
 
 /// <summary>
 /// [Function] wrappers for the shared orchestrators and activities (the source generator that would write
-/// these is not available here). Names match the classes, so the local host and Azure share one task hub format.
+/// these is not available here). Each is named after its class, as <see cref="JobTasks"/> names it, so the local
+/// host and Azure share one task hub format; Serverless.Functions.Tests checks the generated metadata against that list.
 /// </summary>
 public sealed class DurableFunctions
 {

@@ -6,7 +6,7 @@ using Serverless.Api;
 using Serverless.Batches;
 using Serverless.Functions;
 using Serverless.Jobs;
-using Serverless.Orchestration.Activities;
+using Serverless.Orchestration;
 using Serverless.Storage;
 using Serverless.Workloads;
 
@@ -25,16 +25,9 @@ builder.Services.AddSingleton<IBlobStore>(services => services.GetRequiredServic
 builder.Services.AddSingleton<IJobIndex>(services => StorageClients.JobIndex(services.GetRequiredService<IConfiguration>()));
 builder.Services.AddSingleton<JobServices>();
 builder.Services.AddSingleton<IBatchStore, BatchStore>();
-builder.Services.AddSingleton<RangeReducer>();
-builder.Services.AddSingleton<RunShardsActivity>();
-builder.Services.AddSingleton<FinishJobActivity>();
-builder.Services.AddSingleton<PlanItemsActivity>();
 builder.Services.AddSingleton(services => StageLaunchers.From(services.GetRequiredService<IConfiguration>()));
 builder.Services.AddSingleton(services => StageLaunchers.Callback(services.GetRequiredService<IConfiguration>()));
-builder.Services.AddSingleton<StartGpuStageActivity>();
-builder.Services.AddSingleton<GpuStageStatusActivity>();
-builder.Services.AddSingleton<StopGpuStageActivity>();
-builder.Services.AddSingleton<CheckGpuStageOutputActivity>();
+builder.Services.AddJobActivities();
 builder.Services.AddSingleton<GpuStageActivities>();
 
 await builder.Build().RunAsync().ConfigureAwait(false);

@@ -6,6 +6,7 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Shims;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serverless.Api;
@@ -17,7 +18,6 @@ using Serverless.Local.Configuration;
 using Serverless.Local.Stages;
 using Serverless.Stages;
 using Serverless.Orchestration;
-using Serverless.Orchestration.Activities;
 using Serverless.Storage;
 using Serverless.Workloads;
 
@@ -137,24 +137,29 @@ public sealed class LocalEngine : IAsyncDisposable
         }
     }
 
-    /// <summary>The same names the Functions app's [Function] wrappers use, so both hosts share one task hub format.</summary>
+    /// <summary>
+    /// Registers <see cref="JobTasks"/> under the names the Functions app's [Function] wrappers use, so both hosts
+    /// share one task hub format; the activities are built by the same DI registration as the Functions app's.
+    /// </summary>
     private static void Register(TaskHubWorker worker, DurableTaskShimFactory shims, WorkloadCatalog workloads, IBlobStore blobs, StageServices stages)
     {
-        var reducer = new RangeReducer(workloads, blobs);
-        worker.AddTaskOrchestrations(
-            Orchestration(shims, nameof(JobOrchestrator), () => new JobOrchestrator()),
-            Orchestration(shims, nameof(ShardRangeOrchestrator), () => new ShardRangeOrchestrator()));
-        worker.AddTaskActivities(
-            Activity(shims, nameof(RunShardsActivity), new RunShardsActivity(workloads, blobs)),
-            Activity(shims, nameof(ReduceShardsActivity), new ReduceShardsActivity(reducer)),
-            Activity(shims, nameof(MergeRangesActivity), new MergeRangesActivity(reducer)),
-            Activity(shims, nameof(FindRangeActivity), new FindRangeActivity(reducer)),
-            Activity(shims, nameof(FinishJobActivity), new FinishJobActivity(workloads, blobs, reducer, TimeProvider.System)),
-            Activity(shims, nameof(PlanItemsActivity), new PlanItemsActivity(blobs)),
-            Activity(shims, nameof(StartGpuStageActivity), new StartGpuStageActivity(workloads, blobs, stages.Launcher, stages.Callback, TimeProvider.System)),
-            Activity(shims, nameof(GpuStageStatusActivity), new GpuStageStatusActivity(stages.Launcher)),
-            Activity(shims, nameof(StopGpuStageActivity), new StopGpuStageActivity(stages.Launcher)),
-            Activity(shims, nameof(CheckGpuStageOutputActivity), new CheckGpuStageOutputActivity(workloads)));
+        // Lives as long as the worker: the activities are its singletons, the orchestrators are made from it per
+        // execution. Nothing in it is disposable.
+        var provider = new ServiceCollection()
+            .AddSingleton(workloads)
+            .AddSingleton(blobs)
+            .AddSingleton(stages.Launcher)
+            .AddSingleton(stages.Callback)
+            .AddSingleton(TimeProvider.System)
+            .AddJobActivities()
+            .BuildServiceProvider();
+        worker.AddTaskOrchestrations(JobTasks.Orchestrators
+            .Select(type => Orchestration(shims, JobTasks.NameOf(type), () => (ITaskOrchestrator)ActivatorUtilities.CreateInstance(provider, type)))
+            .ToArray());
+        // Resolved now, so a missing dependency stops the engine at start rather than failing a job.
+        worker.AddTaskActivities(JobTasks.Activities
+            .Select(type => Activity(shims, JobTasks.NameOf(type), (ITaskActivity)provider.GetRequiredService(type)))
+            .ToArray());
     }
 
     private sealed record StageServices(IStageLauncher Launcher, StageCallbackOptions Callback);

@@ -5,7 +5,6 @@ using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Jobs;
 using Serverless.Orchestration;
-using Serverless.Orchestration.Activities;
 using Serverless.Stages;
 using Serverless.Storage;
 using Serverless.Tests.TestSupport;
@@ -33,28 +32,15 @@ public sealed class GpuStageHostFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Host = await DurableTaskTestHost.StartAsync(
-            tasks =>
-            {
-                tasks.AddOrchestrator<JobOrchestrator>();
-                tasks.AddOrchestrator<ShardRangeOrchestrator>();
-                tasks.AddActivity<RunShardsActivity>();
-                tasks.AddActivity<ReduceShardsActivity>();
-                tasks.AddActivity<MergeRangesActivity>();
-                tasks.AddActivity<FindRangeActivity>();
-                tasks.AddActivity<FinishJobActivity>();
-                tasks.AddActivity<StartGpuStageActivity>();
-                tasks.AddActivity<GpuStageStatusActivity>();
-                tasks.AddActivity<StopGpuStageActivity>();
-                tasks.AddActivity<CheckGpuStageOutputActivity>();
-            },
+            tasks => tasks.AddJobTasks(),
             new DurableTaskTestHostOptions
             {
                 ConfigureServices = services =>
                 {
                     services.AddSingleton(Specs.Catalog(blobs: Blobs));
                     services.AddSingleton<IBlobStore>(Blobs);
-                    services.AddSingleton<RangeReducer>();
                     services.AddSingleton(TimeProvider.System);
+                    services.AddJobActivities();
                     services.AddSingleton<IStageLauncher>(Launcher);
                     services.AddSingleton(new StageCallbackOptions(null));
                 },

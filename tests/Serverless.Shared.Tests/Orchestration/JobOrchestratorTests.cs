@@ -4,7 +4,6 @@ using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Jobs;
 using Serverless.Orchestration;
-using Serverless.Orchestration.Activities;
 using Serverless.Storage;
 using Serverless.Tests.TestSupport;
 using Serverless.Workloads;
@@ -29,24 +28,16 @@ public sealed class DurableHostFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Host = await DurableTaskTestHost.StartAsync(
-            tasks =>
-            {
-                tasks.AddOrchestrator<JobOrchestrator>();
-                tasks.AddOrchestrator<ShardRangeOrchestrator>();
-                tasks.AddActivity<RunShardsActivity>();
-                tasks.AddActivity<ReduceShardsActivity>();
-                tasks.AddActivity<MergeRangesActivity>();
-                tasks.AddActivity<FindRangeActivity>();
-                tasks.AddActivity<FinishJobActivity>();
-            },
+            tasks => tasks.AddJobTasks(),
             new DurableTaskTestHostOptions
             {
                 ConfigureServices = services =>
                 {
                     services.AddSingleton(Specs.Catalog(Flaky));
                     services.AddSingleton<IBlobStore>(Blobs);
-                    services.AddSingleton<RangeReducer>();
                     services.AddSingleton(TimeProvider.System);
+                    // The GPU stage's activities are registered but never run here, so they get no launcher.
+                    services.AddJobActivities();
                 },
             });
     }
