@@ -8,6 +8,7 @@ using Microsoft.DurableTask.Converters;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
 using Serverless.Api;
+using Serverless.Engine;
 using Serverless.Jobs;
 using Serverless.Orchestration;
 using Serverless.Stages;
@@ -31,7 +32,7 @@ public sealed class GpuStageCallbackTests : IDisposable
 
     public GpuStageCallbackTests()
     {
-        _jobs = new JobService(_client.Object, _blobs, new JobSpecParser(new WorkloadCatalog(WorkloadCatalog.BuiltIn(_blobs))), new JobEngineOptions());
+        _jobs = new JobService(new DurableClientEngine(_client.Object), new InMemoryJobIndex(), _blobs, new JobSpecParser(new WorkloadCatalog(WorkloadCatalog.BuiltIn(_blobs))), new JobEngineOptions(), TimeProvider.System);
         _http = new DefaultHttpContext { RequestServices = _services };
         _http.Request.Method = "POST";
         _http.Response.Body = new MemoryStream();

@@ -7,6 +7,7 @@ using Microsoft.DurableTask.Converters;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
 using Serverless.Api;
+using Serverless.Engine;
 using Serverless.Jobs;
 using Serverless.Orchestration;
 using Serverless.Storage;
@@ -23,12 +24,15 @@ public sealed class JobsApiTests : IDisposable
     private readonly Mock<DurableTaskClient> _client = new("test") { CallBase = true };
     private readonly Mock<IBlobStore> _blobs = new(MockBehavior.Strict);
     private readonly ServiceProvider _services = new ServiceCollection().AddLogging().BuildServiceProvider();
+    private readonly InMemoryJobIndex _index = new();
+    private readonly FixedTimeProvider _time = new(Created);
     private readonly JobService _jobs;
     private readonly DefaultHttpContext _http;
 
     public JobsApiTests()
     {
-        _jobs = new JobService(_client.Object, _blobs.Object, new JobSpecParser(new WorkloadCatalog(WorkloadCatalog.BuiltIn(_blobs.Object))), new JobEngineOptions(250));
+        // The real Durable client adapter over a mocked client: these tests are of the API, the service and the adapter.
+        _jobs = new JobService(new DurableClientEngine(_client.Object), _index, _blobs.Object, new JobSpecParser(new WorkloadCatalog(WorkloadCatalog.BuiltIn(_blobs.Object))), new JobEngineOptions(250), _time);
         _http = new DefaultHttpContext { RequestServices = _services };
         _http.Request.Scheme = "https";
         _http.Request.Host = new HostString("jobs.example:8443");
@@ -131,6 +135,9 @@ public sealed class JobsApiTests : IDisposable
         Assert.Equal(250, input.ShardsPerOrchestration);
         Assert.Equal(("primes", 4, 4), (input.Spec.Workload, input.Spec.Shards, input.Spec.MaxParallelism));
         Assert.Equal(1000, input.Spec.Parameters["limit"].GetInt64());
+
+        // Assert: indexed for the job list, with its workload and the submission time.
+        Assert.Equal([new JobIndexEntry(id, "primes", Created)], _index.Entries);
     }
 
     [Fact]
@@ -379,38 +386,124 @@ public sealed class JobsApiTests : IDisposable
         _blobs.VerifyNoOtherCalls();
     }
 
-    [Fact]
-    public async Task ListAsync_JobsAndRanges_ReturnsOnlyJobsNewestFirst()
+    /// <summary>Indexes a job and makes the client know it, created <paramref name="minutesAfter"/> minutes after <see cref="Created"/>.</summary>
+    private async Task GivenIndexedJobAsync(string id, int minutesAfter, OrchestrationRuntimeStatus status = OrchestrationRuntimeStatus.Completed, string workload = "montecarlo-pi")
     {
-        // Arrange
-        var older = Job(OrchestrationRuntimeStatus.Completed, id: "older");
-        var newer = Job(OrchestrationRuntimeStatus.Running, id: "newer", createdAt: Created.AddHours(1));
-        GivenAllInstances(older, Job(OrchestrationRuntimeStatus.Running, name: nameof(ShardRangeOrchestrator), id: "newer:0-250"), newer);
-        var time = new FixedTimeProvider(Created.AddDays(1));
+        var created = Created.AddMinutes(minutesAfter);
+        await _index.TryAddAsync(new JobIndexEntry(id, workload, created));
+        GivenInstance(Job(status, id: id, createdAt: created), id);
+    }
+
+    private async Task<JsonElement> ListAsync(string query)
+    {
+        _http.Request.QueryString = new QueryString(query);
+        _http.Response.Body = new MemoryStream();
+        return await ExecuteAsync(await JobsApi.ListAsync(_http.Request, _jobs));
+    }
+
+    private static List<string?> Ids(JsonElement page) =>
+        page.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("instanceId").GetString()).ToList();
+
+    [Fact]
+    public async Task ListAsync_ManyJobs_FullPagesNewestFirstAndNoTokenOnTheLastPage()
+    {
+        // Arrange: five jobs, a minute apart.
+        for (var i = 0; i < 5; i++)
+        {
+            await GivenIndexedJobAsync($"job{i}", i);
+        }
 
         // Act
-        var body = await ExecuteAsync(await JobsApi.ListAsync(_http.Request, _jobs, time));
+        var first = await ListAsync("?pageSize=2");
+        var second = await ListAsync("?pageSize=2&continuationToken=" + Uri.EscapeDataString(first.GetProperty("continuationToken").GetString()!));
+        var third = await ListAsync("?pageSize=2&continuationToken=" + Uri.EscapeDataString(second.GetProperty("continuationToken").GetString()!));
 
         // Assert
-        Assert.Equal(StatusCodes.Status200OK, _http.Response.StatusCode);
-        Assert.Equal(["newer", "older"], body.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("instanceId").GetString()));
-        _client.Verify(
-            c => c.GetAllInstancesAsync(It.Is<OrchestrationQuery?>(q => q != null && q.PageSize == JobsApi.DefaultPageSize && q.CreatedFrom == Created.AddDays(1 - JobsApi.DefaultListDays))),
-            Times.Once);
+        Assert.Equal(["job4", "job3"], Ids(first));
+        Assert.Equal(["job2", "job1"], Ids(second));
+        Assert.Equal(["job0"], Ids(third));
+        Assert.False(third.TryGetProperty("continuationToken", out _));
+    }
+
+    [Fact]
+    public async Task ListAsync_PageExactlyFull_HasNoTokenWhenNothingFollows()
+    {
+        // Arrange
+        await GivenIndexedJobAsync("a", 0);
+        await GivenIndexedJobAsync("b", 1);
+
+        // Act
+        var page = await ListAsync("?pageSize=2");
+
+        // Assert
+        Assert.Equal(["b", "a"], Ids(page));
+        Assert.False(page.TryGetProperty("continuationToken", out _));
+    }
+
+    [Fact]
+    public async Task ListAsync_StatusFilter_SkipsOtherJobsAndStillFillsThePage()
+    {
+        // Arrange: running jobs between failed ones.
+        await GivenIndexedJobAsync("failed1", 0, OrchestrationRuntimeStatus.Failed);
+        await GivenIndexedJobAsync("running1", 1, OrchestrationRuntimeStatus.Running);
+        await GivenIndexedJobAsync("failed2", 2, OrchestrationRuntimeStatus.Failed);
+        await GivenIndexedJobAsync("running2", 3, OrchestrationRuntimeStatus.Running);
+        await GivenIndexedJobAsync("failed3", 4, OrchestrationRuntimeStatus.Failed);
+
+        // Act
+        var page = await ListAsync("?pageSize=2&status=failed,Terminated");
+
+        // Assert
+        Assert.Equal(["failed3", "failed2"], Ids(page));
+        Assert.True(page.TryGetProperty("continuationToken", out _));
+    }
+
+    [Fact]
+    public async Task ListAsync_WorkloadAndTimeFilters_ReturnOnlyMatchingJobs()
+    {
+        // Arrange
+        await GivenIndexedJobAsync("early-pi", 0);
+        await GivenIndexedJobAsync("primes", 10, workload: "primes");
+        await GivenIndexedJobAsync("middle-pi", 10);
+        await GivenIndexedJobAsync("late-pi", 20);
+        var after = Created.AddMinutes(5).ToString("o", System.Globalization.CultureInfo.InvariantCulture);
+        var before = Created.AddMinutes(15).ToString("o", System.Globalization.CultureInfo.InvariantCulture);
+
+        // Act
+        var page = await ListAsync($"?workload=montecarlo-pi&createdAfter={Uri.EscapeDataString(after)}&createdBefore={Uri.EscapeDataString(before)}");
+
+        // Assert
+        Assert.Equal(["middle-pi"], Ids(page));
+    }
+
+    [Fact]
+    public async Task ListAsync_IndexedJobTheEngineDoesNotKnow_IsLeftOut()
+    {
+        // Arrange: a start that failed after the job was indexed.
+        await _index.TryAddAsync(new JobIndexEntry("lost", "primes", Created));
+        GivenInstance(null, "lost");
+        await GivenIndexedJobAsync("kept", 1);
+
+        // Act
+        var page = await ListAsync(string.Empty);
+
+        // Assert
+        Assert.Equal(["kept"], Ids(page));
     }
 
     [Theory]
     [InlineData("?pageSize=0", "pageSize")]
     [InlineData("?pageSize=1001", "pageSize")]
     [InlineData("?pageSize=-5", "pageSize")]
-    [InlineData("?days=abc", "days")]
+    [InlineData("?status=Done", "status")]
+    [InlineData("?status=3", "status")]
+    [InlineData("?createdAfter=yesterday", "createdAfter")]
+    [InlineData("?createdBefore=2026-13-01", "createdBefore")]
+    [InlineData("?continuationToken=abc", "continuationToken")]
     public async Task ListAsync_BadQuery_Returns400ProblemNamingTheParameter(string query, string field)
     {
-        // Arrange
-        _http.Request.QueryString = new QueryString(query);
-
         // Act
-        var body = await ExecuteAsync(await JobsApi.ListAsync(_http.Request, _jobs, TimeProvider.System));
+        var body = await ListAsync(query);
 
         // Assert
         Assert.Equal(StatusCodes.Status400BadRequest, _http.Response.StatusCode);
@@ -446,5 +539,196 @@ public sealed class JobsApiTests : IDisposable
 
         Assert.Equal(4, body.GetProperty("customStatus").GetProperty("completedShards").GetInt32());
         _client.Verify(c => c.GetAllInstancesAsync(It.IsAny<OrchestrationQuery?>()), Times.Never);
+    }
+
+    private void GivenRanges(params OrchestrationMetadata[] ranges) => GivenAllInstances(ranges);
+
+    [Fact]
+    public async Task SuspendAsync_RunningJob_SuspendsTheJobThenItsRunningRangesAndReturns202()
+    {
+        // Arrange: the job reports Suspended once the engine has applied it.
+        _client.SetupSequence(c => c.GetInstancesAsync(JobId, It.IsAny<bool>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(Job(OrchestrationRuntimeStatus.Running))
+            .ReturnsAsync(Job(OrchestrationRuntimeStatus.Suspended));
+        GivenRanges(Job(OrchestrationRuntimeStatus.Running, name: nameof(ShardRangeOrchestrator), id: JobId + ":0-250"));
+        var suspended = new List<string>();
+        _client.Setup(c => c.SuspendInstanceAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
+            .Callback((string id, string? _, CancellationToken _) => suspended.Add(id))
+            .Returns(Task.CompletedTask);
+
+        // Act
+        await ExecuteAsync(await JobsApi.SuspendAsync(_http.Request, _jobs, JobId));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status202Accepted, _http.Response.StatusCode);
+        Assert.Equal([JobId, JobId + ":0-250"], suspended);
+        _client.Verify(c => c.GetAllInstancesAsync(It.Is<OrchestrationQuery?>(q => q!.InstanceIdPrefix == JobId + ":" && q.Statuses!.Contains(OrchestrationRuntimeStatus.Running) && q.Statuses!.Contains(OrchestrationRuntimeStatus.Pending))), Times.Once);
+    }
+
+    [Theory]
+    [InlineData(OrchestrationRuntimeStatus.Completed)]
+    [InlineData(OrchestrationRuntimeStatus.Suspended)]
+    public async Task SuspendAsync_JobNotRunning_Returns409AndSuspendsNothing(OrchestrationRuntimeStatus status)
+    {
+        // Arrange
+        GivenInstance(Job(status));
+
+        // Act
+        await ExecuteAsync(await JobsApi.SuspendAsync(_http.Request, _jobs, JobId));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status409Conflict, _http.Response.StatusCode);
+        Assert.Equal(ProblemJson, _http.Response.ContentType);
+        _client.Verify(c => c.SuspendInstanceAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task ResumeAsync_SuspendedJob_ResumesItsSuspendedRangesAndTheJob()
+    {
+        // Arrange
+        GivenInstance(Job(OrchestrationRuntimeStatus.Suspended));
+        GivenRanges(Job(OrchestrationRuntimeStatus.Suspended, name: nameof(ShardRangeOrchestrator), id: JobId + ":250-500"));
+        var resumed = new List<string>();
+        _client.Setup(c => c.ResumeInstanceAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
+            .Callback((string id, string? _, CancellationToken _) => resumed.Add(id))
+            .Returns(Task.CompletedTask);
+
+        // Act
+        await ExecuteAsync(await JobsApi.ResumeAsync(_http.Request, _jobs, JobId));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status202Accepted, _http.Response.StatusCode);
+        Assert.Equal([JobId + ":250-500", JobId], resumed);
+    }
+
+    [Fact]
+    public async Task ResumeAsync_RunningJob_Returns409()
+    {
+        // Arrange
+        GivenInstance(Job(OrchestrationRuntimeStatus.Running));
+
+        // Act
+        await ExecuteAsync(await JobsApi.ResumeAsync(_http.Request, _jobs, JobId));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status409Conflict, _http.Response.StatusCode);
+        _client.Verify(c => c.ResumeInstanceAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task PurgeAsync_UnknownJob_Returns404()
+    {
+        // Arrange
+        GivenInstance(null);
+
+        // Act
+        await ExecuteAsync(await JobsApi.PurgeAsync(_http.Request, _jobs, JobId));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status404NotFound, _http.Response.StatusCode);
+        Assert.Equal(ProblemJson, _http.Response.ContentType);
+    }
+
+    [Theory]
+    [InlineData(OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Completed)]
+    [InlineData(OrchestrationRuntimeStatus.Suspended, OrchestrationRuntimeStatus.Completed)]
+    [InlineData(OrchestrationRuntimeStatus.Terminated, OrchestrationRuntimeStatus.Running)]
+    public async Task PurgeAsync_JobOrARangeNotFinished_Returns409AndPurgesNothing(OrchestrationRuntimeStatus job, OrchestrationRuntimeStatus range)
+    {
+        // Arrange
+        GivenInstance(Job(job));
+        GivenRanges(Job(range, name: nameof(ShardRangeOrchestrator), id: JobId + ":0-250"));
+
+        // Act
+        await ExecuteAsync(await JobsApi.PurgeAsync(_http.Request, _jobs, JobId));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status409Conflict, _http.Response.StatusCode);
+        _client.Verify(c => c.PurgeInstanceAsync(It.IsAny<string>(), It.IsAny<PurgeInstanceOptions?>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task PurgeAsync_FinishedJobWithBlobs_PurgesRangesThenJobRemovesItsIndexEntryAndResultsAndReturns204()
+    {
+        // Arrange
+        await GivenIndexedJobAsync(JobId, 0);
+        await GivenIndexedJobAsync("other", 1);
+        GivenRanges(Job(OrchestrationRuntimeStatus.Completed, name: nameof(ShardRangeOrchestrator), id: JobId + ":0-250"));
+        var purged = new List<string>();
+        _client.Setup(c => c.PurgeInstanceAsync(It.IsAny<string>(), It.IsAny<PurgeInstanceOptions?>(), It.IsAny<CancellationToken>()))
+            .Callback((string id, PurgeInstanceOptions? _, CancellationToken _) => purged.Add(id))
+            .ReturnsAsync(new PurgeResult(1));
+        string[] results = [JobBlobLayout.Manifest(JobId), JobBlobLayout.Shard(JobId, 0)];
+        _blobs.Setup(b => b.ListAsync(JobBlobLayout.Folder(JobId), It.IsAny<CancellationToken>()))
+            .Returns(results.Select(path => new BlobEntry(path, 1, "etag")).ToAsyncEnumerable());
+        var deleted = new List<string>();
+        _blobs.Setup(b => b.DeleteAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Callback((string path, CancellationToken _) => deleted.Add(path))
+            .ReturnsAsync(true);
+        _http.Request.QueryString = new QueryString("?blobs=true");
+
+        // Act
+        await ExecuteAsync(await JobsApi.PurgeAsync(_http.Request, _jobs, JobId));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status204NoContent, _http.Response.StatusCode);
+        Assert.Equal([JobId + ":0-250", JobId], purged);
+        Assert.Equal(results, deleted);
+        Assert.Equal(["other"], _index.Entries.Select(e => e.JobId));
+    }
+
+    [Fact]
+    public async Task PurgeAsync_WithoutBlobs_LeavesTheResults()
+    {
+        // Arrange
+        await GivenIndexedJobAsync(JobId, 0);
+        GivenRanges();
+        _client.Setup(c => c.PurgeInstanceAsync(JobId, It.IsAny<PurgeInstanceOptions?>(), It.IsAny<CancellationToken>())).ReturnsAsync(new PurgeResult(1));
+
+        // Act
+        await ExecuteAsync(await JobsApi.PurgeAsync(_http.Request, _jobs, JobId));
+
+        // Assert: the strict blob mock saw no call.
+        Assert.Equal(StatusCodes.Status204NoContent, _http.Response.StatusCode);
+        _blobs.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task PurgeExpiredAsync_RetentionDays_PurgesOnlyFinishedJobsOlderThanThat()
+    {
+        // Arrange: a clock 30 days and an hour after two old jobs (one finished, one still running) and one new job.
+        await GivenIndexedJobAsync("old-done", 0, OrchestrationRuntimeStatus.Failed);
+        await GivenIndexedJobAsync("old-running", 1, OrchestrationRuntimeStatus.Running);
+        await GivenIndexedJobAsync("new-done", 60 * 24 * 30, OrchestrationRuntimeStatus.Completed);
+        GivenRanges();
+        var purged = new List<string>();
+        _client.Setup(c => c.PurgeInstanceAsync(It.IsAny<string>(), It.IsAny<PurgeInstanceOptions?>(), It.IsAny<CancellationToken>()))
+            .Callback((string id, PurgeInstanceOptions? _, CancellationToken _) => purged.Add(id))
+            .ReturnsAsync(new PurgeResult(1));
+        _blobs.Setup(b => b.ListAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).Returns(AsyncEnumerable.Empty<BlobEntry>());
+        var jobs = new JobService(new DurableClientEngine(_client.Object), _index, _blobs.Object, new JobSpecParser(new WorkloadCatalog(WorkloadCatalog.BuiltIn(_blobs.Object))), new JobEngineOptions(250) { RetentionDays = 30 }, new FixedTimeProvider(Created.AddDays(30).AddHours(1)));
+
+        // Act
+        var reports = await jobs.PurgeExpiredAsync();
+
+        // Assert
+        Assert.Equal(["old-done"], purged);
+        Assert.Equal([new PurgeReport("old-done", PurgeOutcome.Purged, 1, 0)], reports);
+        Assert.Equal(["new-done", "old-running"], _index.Entries.Select(e => e.JobId));
+    }
+
+    [Fact]
+    public async Task PurgeExpiredAsync_RetentionOff_PurgesNothing()
+    {
+        // Arrange
+        await GivenIndexedJobAsync("old-done", 0);
+        var jobs = new JobService(new DurableClientEngine(_client.Object), _index, _blobs.Object, new JobSpecParser(new WorkloadCatalog(WorkloadCatalog.BuiltIn(_blobs.Object))), new JobEngineOptions(250) { RetentionDays = 0 }, new FixedTimeProvider(Created.AddYears(1)));
+
+        // Act
+        var reports = await jobs.PurgeExpiredAsync();
+
+        // Assert
+        Assert.Empty(reports);
+        Assert.Single(_index.Entries);
     }
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
 using Serverless.Api;
 using Serverless.Batches;
+using Serverless.Engine;
 using Serverless.Jobs;
 using Serverless.Orchestration;
 using Serverless.Tests.TestSupport;
@@ -23,12 +24,13 @@ public sealed class BatchServiceTests
     private readonly Mock<DurableTaskClient> _client = new("test") { CallBase = true };
     private readonly ConcurrentDictionary<string, JobInput> _scheduled = new(StringComparer.Ordinal);
     private readonly FakeBatchStore _store = new();
+    private readonly InMemoryJobIndex _index = new();
     private readonly BatchService _batches;
 
     public BatchServiceTests()
     {
         var blobs = new InMemoryBlobStore();
-        var jobs = new JobService(_client.Object, blobs, new JobSpecParser(new WorkloadCatalog(WorkloadCatalog.BuiltIn(blobs))), new JobEngineOptions(250));
+        var jobs = new JobService(new DurableClientEngine(_client.Object), _index, blobs, new JobSpecParser(new WorkloadCatalog(WorkloadCatalog.BuiltIn(blobs))), new JobEngineOptions(250), new FixedTimeProvider(Now));
         _batches = new BatchService(jobs, _store, new FixedTimeProvider(Now), NullLogger<BatchService>.Instance);
         _client
             .Setup(c => c.GetInstancesAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
