@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure.Storage.Blobs;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging.Abstractions;
+using Serverless.Api;
 using Serverless.Batches;
 using Serverless.Storage;
 using Serverless.Local.Batches;
@@ -70,19 +71,12 @@ public sealed class BatchTriggerTests : IAsyncLifetime
     private async Task<string> DropAsync(string name, string content) =>
         (await _batches.GetBlobClient(name).UploadAsync(BinaryData.FromString(content), overwrite: true)).Value.ETag.ToString();
 
-    /// <summary>The jobs in the host's task hub (range sub-orchestrations are not jobs).</summary>
+    /// <summary>The jobs in the host's task hub, as the job list shows them.</summary>
     private static async Task<List<string>> JobIdsAsync(TestHost host)
     {
-        var ids = new List<string>();
-        await foreach (var instance in host.Host.Engine.Client.GetAllInstancesAsync(new OrchestrationQuery()))
-        {
-            if (instance.Name == nameof(JobOrchestrator))
-            {
-                ids.Add(instance.InstanceId);
-            }
-        }
-
-        return ids;
+        var page = await host.Host.Engine.Jobs.ListAsync(new JobListQuery(JobsApi.MaxPageSize));
+        Assert.Null(page.ContinuationToken);
+        return [.. page.Jobs.Select(job => job.InstanceId)];
     }
 
     private static async Task<JsonElement> WaitForBlobAsync(BlobContainerClient container, string name, Func<JsonElement, bool>? until = null)

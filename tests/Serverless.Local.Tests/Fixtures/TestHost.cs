@@ -19,9 +19,10 @@ namespace Serverless.Local.Tests.Fixtures;
 /// </summary>
 public sealed class TestHost : IAsyncDisposable
 {
-    private TestHost(LocalHost host, FlakyWorkload flaky, LineSummaryWorkload lineSummary, OnceFlakyItemWorkload onceFlaky)
+    private TestHost(LocalHost host, string hubName, FlakyWorkload flaky, LineSummaryWorkload lineSummary, OnceFlakyItemWorkload onceFlaky)
     {
         Host = host;
+        HubName = hubName;
         Flaky = flaky;
         LineSummary = lineSummary;
         OnceFlaky = onceFlaky;
@@ -29,6 +30,8 @@ public sealed class TestHost : IAsyncDisposable
     }
 
     public LocalHost Host { get; }
+
+    public string HubName { get; }
 
     public FlakyWorkload Flaky { get; }
 
@@ -74,7 +77,7 @@ public sealed class TestHost : IAsyncDisposable
             // Off unless a test asks: every test shares one Azurite, and a scan would start other tests' batches.
             BatchScanInterval = batchScanInterval,
         };
-        return new TestHost(await LocalHost.StartAsync(options), flaky, lineSummary, onceFlaky);
+        return new TestHost(await LocalHost.StartAsync(options), settings.Durable.HubName, flaky, lineSummary, onceFlaky);
     }
 
     public async Task<JobLinks> SubmitAsync(object spec)
