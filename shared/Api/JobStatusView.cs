@@ -8,14 +8,19 @@ namespace Serverless.Api;
 
 /// <summary>
 /// GET /api/jobs/{id}: the Durable Functions status payload (instanceId, name, runtimeStatus, customStatus,
-/// output, createdTime, lastUpdatedTime) plus the job's phase, workload, error and blob paths.
+/// output, createdTime, lastUpdatedTime) plus the job's phase, workload, shard count, error and blob paths.
 /// </summary>
+/// <param name="Shards">
+/// The shards the job runs: from its spec (given or the workload's default), so known from the start; for an item
+/// job from its plan, so null while it is planned.
+/// </param>
 public sealed record JobStatusView(
     string InstanceId,
     string Name,
     string RuntimeStatus,
     string Phase,
     string? Workload,
+    int? Shards,
     DateTimeOffset CreatedTime,
     DateTimeOffset LastUpdatedTime,
     JobProgress? CustomStatus,
@@ -54,6 +59,7 @@ public sealed record JobStatusView(
             metadata.RuntimeStatus.ToString(),
             PhaseOf(metadata.RuntimeStatus, progress, output),
             input?.Spec.Workload,
+            ShardsOf(input, progress),
             metadata.CreatedAt,
             metadata.LastUpdatedAt,
             progress,
@@ -64,6 +70,10 @@ public sealed record JobStatusView(
             ShardsPerOrchestration = input?.ShardsPerOrchestration ?? int.MaxValue,
         };
     }
+
+    // An item job's spec holds a placeholder until its input is planned; a redrive carries the plan, a first run reports it in its progress.
+    private static int? ShardsOf(JobInput? input, JobProgress? progress) =>
+        input?.Spec.Input is null ? input?.Spec.Shards : input.Plan?.Shards ?? (progress?.TotalShards > 0 ? progress.TotalShards : null);
 
     private static string PhaseOf(OrchestrationRuntimeStatus status, JobProgress? progress, JobOutcome? output) => status switch
     {
