@@ -22,9 +22,9 @@ serve.SetAction(async (parse, cancellationToken) =>
     return 0;
 });
 
-var workloadArgument = new Argument<string>("workload") { Description = "montecarlo-pi, primes, sleep or mandelbrot." };
+var workloadArgument = new Argument<string>("workload") { Description = $"One of: {string.Join(", ", CliContext.WorkloadNames())}." };
 var paramOption = new Option<string[]>("--param", "-p") { Description = "A workload parameter as name=value; repeat for more.", AllowMultipleArgumentsPerToken = false };
-var shardsOption = new Option<int>("--shards") { Description = "How many shards.", DefaultValueFactory = _ => 8 };
+var shardsOption = new Option<int?>("--shards") { Description = "How many shards (default: sized by the workload from its parameters; item workloads plan them from their input)." };
 var parallelOption = new Option<int?>("--parallel") { Description = "At most this many shards at once." };
 var seedOption = new Option<long?>("--seed") { Description = "Seed for workloads that draw random numbers." };
 var tolerateOption = new Option<double?>("--tolerate") { Description = "Tolerated failed shards, in percent." };
@@ -54,11 +54,8 @@ run.SetAction((parse, cancellationToken) =>
     {
         spec["input"] = input;
     }
-    else
-    {
-        spec["shards"] = parse.GetValue(shardsOption);
-    }
 
+    AddIfSet(spec, "shards", parse.GetValue(shardsOption));
     AddIfSet(spec, "maxItemsPerShard", parse.GetValue(maxItemsOption));
     AddIfSet(spec, "maxBytesPerShard", parse.GetValue(maxBytesOption));
     AddIfSet(spec, "maxParallelism", parse.GetValue(parallelOption));

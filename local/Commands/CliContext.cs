@@ -1,5 +1,7 @@
+using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging;
 using Serverless.Local.Configuration;
+using Serverless.Storage;
 using Serverless.Workloads;
 
 namespace Serverless.Local.Commands;
@@ -20,6 +22,15 @@ public static class CliContext
             .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
             .AddFilter("Azure", LogLevel.Warning)
             .AddFilter(typeof(LocalHost).FullName, LogLevel.Information)); // "Installing Azurite", "Azurite started"
-        return new LocalHostOptions(settings, blobs => new WorkloadCatalog(WorkloadCatalog.BuiltIn(blobs)), loggerFactory) { RunWorker = runWorker, HttpUrl = httpUrl };
+        return new LocalHostOptions(settings, Catalog, loggerFactory) { RunWorker = runWorker, HttpUrl = httpUrl };
     }
+
+    /// <summary>The names of the workloads <see cref="Options"/> registers, for help text.</summary>
+    public static IEnumerable<string> WorkloadNames()
+    {
+        // Workloads touch storage only when a job runs, and a client connects only when called: naming them needs no Azurite.
+        return Catalog(new BlobStore(new BlobServiceClient("UseDevelopmentStorage=true"))).Names;
+    }
+
+    private static WorkloadCatalog Catalog(IBlobStore blobs) => new(WorkloadCatalog.BuiltIn(blobs));
 }

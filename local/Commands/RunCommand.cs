@@ -32,7 +32,7 @@ public static class RunCommand
             return 2;
         }
 
-        var over = spec["input"] is { } input ? input.ToJsonString() : $"{spec["shards"]} shards";
+        var over = spec["input"] is { } input ? input.ToJsonString() : $"{await ShardsAsync(jobs, jobId, cancellationToken).ConfigureAwait(false)} shards";
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"Job [bold]{jobId}[/] started: {spec["workload"]} over {over}.");
         JobStatusView status;
         try
@@ -98,6 +98,10 @@ public static class RunCommand
 
         return parameters;
     }
+
+    /// <summary>The job's shard count as its status reports it: a spec without <c>shards</c> gets the workload's default.</summary>
+    private static async Task<int?> ShardsAsync(JobService jobs, string jobId, CancellationToken cancellationToken) =>
+        (await jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false))?.Shards;
 
     private static async Task<JobStatusView> FollowAsync(JobService jobs, string jobId, CancellationToken cancellationToken)
     {

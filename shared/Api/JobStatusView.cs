@@ -9,14 +9,19 @@ namespace Serverless.Api;
 
 /// <summary>
 /// GET /api/jobs/{id}: the Durable Functions status payload (instanceId, name, runtimeStatus, customStatus,
-/// output, createdTime, lastUpdatedTime) plus the job's phase, workload, error and blob paths.
+/// output, createdTime, lastUpdatedTime) plus the job's phase, workload, shard count, error and blob paths.
 /// </summary>
+/// <param name="Shards">
+/// The shards the job runs: from its spec (given or the workload's default), so known from the start; for an item
+/// job from its plan, so null while it is planned.
+/// </param>
 public sealed record JobStatusView(
     string InstanceId,
     string Name,
     string RuntimeStatus,
     string Phase,
     string? Workload,
+    int? Shards,
     DateTimeOffset CreatedTime,
     DateTimeOffset LastUpdatedTime,
     JobProgress? CustomStatus,
@@ -52,6 +57,7 @@ public sealed record JobStatusView(
             instance.Status.ToString(),
             PhaseOf(instance.Status, progress, output),
             input?.Spec.Workload,
+            ShardsOf(input, progress),
             instance.CreatedAt,
             instance.LastUpdatedAt,
             progress,
@@ -63,6 +69,10 @@ public sealed record JobStatusView(
             IsFinished = instance.IsFinished,
         };
     }
+
+    // An item job's spec holds a placeholder until its input is planned; a redrive carries the plan, a first run reports it in its progress.
+    private static int? ShardsOf(JobInput? input, JobProgress? progress) =>
+        input?.Spec.Input is null ? input?.Spec.Shards : input.Plan?.Shards ?? (progress?.TotalShards > 0 ? progress.TotalShards : null);
 
     private static string PhaseOf(OrchestrationRuntimeStatus status, JobProgress? progress, JobOutcome? output) => status switch
     {

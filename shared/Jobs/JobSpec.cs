@@ -38,6 +38,9 @@ public sealed record RetrySpec(
 public static class JobLimits
 {
     public const int MaxShards = 100_000;
+
+    /// <summary>The shard count of a job whose workload has nothing to size it from.</summary>
+    public const int DefaultShards = 8;
     public const int MaxParallelism = 1_000;
     public const int DefaultMaxParallelism = 100;
     public const int MaxAttempts = 10;

@@ -33,7 +33,7 @@ public sealed class JobSpecParser
 
         if (root.ValueKind != JsonValueKind.Object)
         {
-            errors.Add("$", "must be a JSON object with at least 'workload' and 'shards'.");
+            errors.Add("$", "must be a JSON object with at least 'workload'.");
             return null;
         }
 
@@ -57,31 +57,38 @@ public sealed class JobSpecParser
             errors.Add("shards", $"is planned from the input for '{workloadName}' (see maxItemsPerShard and maxBytesPerShard); leave it out.");
         }
 
-        var shards = itemWorkload ? 1 : reader.GetInt32("shards", 1, JobLimits.MaxShards, defaultValue: null);
+        var parameters = reader.GetObject("parameters");
+        var parametersValid = parameters is not null || !reader.Has("parameters");
+        parameters ??= new Dictionary<string, JsonElement>();
+
+        // Left out (or bad), the workload sizes the job from its parameters, so they are still checked against a sensible count.
+        var shards = itemWorkload ? 1 : reader.GetInt32("shards", 1, JobLimits.MaxShards, DefaultShards(workload, parameters));
         var input = itemWorkload || reader.Has("input") ? ItemInputParser.Read(reader) : null;
         if (!itemWorkload && input is not null && workload is not null)
         {
             errors.Add("input", $"'{workloadName}' does not read items; only item workloads ({string.Join(", ", _workloads.Names.Where(n => _workloads.Get(n) is IItemWorkload))}) take an input.");
         }
-        var maxParallelism = reader.GetInt32("maxParallelism", 1, JobLimits.MaxParallelism, itemWorkload ? JobLimits.DefaultMaxParallelism : Math.Min(Math.Max(shards, 1), JobLimits.DefaultMaxParallelism));
+        var maxParallelism = reader.GetInt32("maxParallelism", 1, JobLimits.MaxParallelism, itemWorkload ? JobLimits.DefaultMaxParallelism : Math.Min(shards, JobLimits.DefaultMaxParallelism));
         var tolerated = reader.GetDouble("toleratedFailurePercent", 0, 100, defaultValue: 0);
         var seed = reader.GetInt64("seed", long.MinValue, long.MaxValue, defaultValue: 0);
         var retry = ReadRetry(reader);
-        var parameters = reader.GetObject("parameters");
-        var parametersValid = parameters is not null || !reader.Has("parameters");
-        parameters ??= new Dictionary<string, JsonElement>();
         reader.RejectUnknown();
 
         if (workload is not null && parametersValid)
         {
             // Check the parameters even when 'shards' is bad, so one answer names every problem.
-            workload.Validate(parameters, Math.Max(shards, 1), errors);
+            workload.Validate(parameters, shards, errors);
         }
 
         return errors.IsEmpty
             ? new JobSpec(workloadName!, parameters, shards, maxParallelism, retry, tolerated, seed, itemWorkload ? input : null)
             : null;
     }
+
+    private static int DefaultShards(IWorkload? workload, IReadOnlyDictionary<string, JsonElement> parameters) =>
+        workload is IShardWorkload shardWorkload
+            ? Math.Clamp(shardWorkload.DefaultShards(parameters), 1, JobLimits.MaxShards)
+            : JobLimits.DefaultShards;
 
     private static RetrySpec ReadRetry(JsonFieldReader parent)
     {

@@ -32,6 +32,13 @@ public interface IWorkload
 /// </summary>
 public interface IShardWorkload : IWorkload
 {
+    /// <summary>
+    /// The shard count of a job whose spec leaves <c>shards</c> out, sized from the parameters and within the
+    /// limits <see cref="IWorkload.Validate"/> enforces. The parameters may be invalid (Validate reports that),
+    /// so this must not throw.
+    /// </summary>
+    int DefaultShards(IReadOnlyDictionary<string, JsonElement> parameters);
+
     /// <summary>Computes one shard and returns its partial result.</summary>
     ValueTask<JsonElement> RunShardAsync(ShardPosition position, IReadOnlyDictionary<string, JsonElement> parameters, CancellationToken cancellationToken);
 }

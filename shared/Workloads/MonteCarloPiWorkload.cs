@@ -18,6 +18,12 @@ public sealed class MonteCarloPiWorkload : Workload<MonteCarloPiParameters, Mont
 {
     public const long MaxSamples = 10_000_000_000_000;
 
+    /// <summary>
+    /// About what one core draws in a second (BENCHMARKS.md calibrates 3.8 to 4.4 × 10^8): a default shard
+    /// is about a core-second, long enough to outweigh its scheduling and short enough to spread.
+    /// </summary>
+    public const long SamplesPerCoreSecond = 400_000_000;
+
     // Points sit at the centres of a 2^30 × 2^30 grid: u = 2x + 1 < 2^31, so u² + v² fits in a ulong.
     private const int CoordinateBits = 30;
     private const ulong RadiusSquared = 1UL << (2 * (CoordinateBits + 1));
@@ -26,6 +32,8 @@ public sealed class MonteCarloPiWorkload : Workload<MonteCarloPiParameters, Mont
 
     public override MonteCarloPiParameters ReadParameters(JsonFieldReader reader, int shards) =>
         new(reader.GetInt64("samples", Math.Max(1, shards), MaxSamples, defaultValue: null));
+
+    public override int DefaultShards(MonteCarloPiParameters parameters) => ShardsFor(parameters.Samples, SamplesPerCoreSecond);
 
     public override MonteCarloPiShard Plan(MonteCarloPiParameters parameters, ShardPosition position)
     {

@@ -23,6 +23,16 @@ public abstract class Workload<TParameters, TShard, TPartial, TResult> : IShardW
 
     public abstract ValueTask<TResult> FinishAsync(TPartial combined, TParameters parameters, JobContext job, CancellationToken cancellationToken);
 
+    /// <summary>The shard count when a spec gives none; workloads that can estimate their work override it.</summary>
+    public virtual int DefaultShards(TParameters parameters) => JobLimits.DefaultShards;
+
+    public int DefaultShards(IReadOnlyDictionary<string, JsonElement> parameters)
+    {
+        // Bad fields read as their defaults (or zero); Validate reports them, a default only needs a number.
+        var reader = new JsonFieldReader(parameters, "parameters.", new ValidationErrors());
+        return DefaultShards(ReadParameters(reader, shards: 1));
+    }
+
     public void Validate(IReadOnlyDictionary<string, JsonElement> parameters, int shards, ValidationErrors errors)
     {
         var reader = new JsonFieldReader(parameters, "parameters.", errors);
@@ -44,6 +54,10 @@ public abstract class Workload<TParameters, TShard, TPartial, TResult> : IShardW
         ArgumentNullException.ThrowIfNull(job);
         return WorkloadJson.ToJson(await FinishAsync(WorkloadJson.FromJson<TPartial>(combined), Read(parameters, job.Shards), job, cancellationToken).ConfigureAwait(false));
     }
+
+    /// <summary>Enough shards of at most <paramref name="workPerShard"/> units each for <paramref name="work"/>, within the spec limits.</summary>
+    protected static int ShardsFor(long work, long workPerShard) =>
+        (int)Math.Clamp((work + workPerShard - 1) / workPerShard, 1, JobLimits.MaxShards);
 
     /// <summary>Reads parameters that were validated when the job was submitted.</summary>
     protected TParameters Read(IReadOnlyDictionary<string, JsonElement> parameters, int shards) =>

@@ -101,15 +101,26 @@ public sealed class TaskHubEngineTests : IAsyncLifetime
         await WaitForAsync(jobId, i => i.IsFinished);
         await WaitForAsync(otherId, i => i.IsFinished);
 
-        var all = await Engine.ListRangesAsync(jobId, []).ToListAsync();
-        var running = await Engine.ListRangesAsync(jobId, [OrchestrationRuntimeStatus.Running]).ToListAsync();
-        var completed = await Engine.ListRangesAsync(jobId, [OrchestrationRuntimeStatus.Completed]).ToListAsync();
+        var all = await RangesAsync(jobId);
+        var running = await RangesAsync(jobId, OrchestrationRuntimeStatus.Running);
+        var completed = await RangesAsync(jobId, OrchestrationRuntimeStatus.Completed);
 
         // 4 shards at 2 per orchestration: two ranges of two.
         Assert.Equal([$"{jobId}:0-2", $"{jobId}:2-4"], all.Select(r => r.InstanceId).Order(StringComparer.Ordinal));
         Assert.All(all, r => Assert.Equal(nameof(ShardRangeOrchestrator), r.Name));
         Assert.Empty(running);
         Assert.Equal(2, completed.Count);
+    }
+
+    private async Task<List<EngineInstance>> RangesAsync(string jobId, params OrchestrationRuntimeStatus[] statuses)
+    {
+        var ranges = new List<EngineInstance>();
+        await foreach (var range in Engine.ListRangesAsync(jobId, statuses))
+        {
+            ranges.Add(range);
+        }
+
+        return ranges;
     }
 
     [Fact]

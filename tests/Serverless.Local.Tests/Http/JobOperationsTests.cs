@@ -1,7 +1,9 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues;
 using Serverless.Jobs;
 using Serverless.Local.Tests.Fixtures;
@@ -36,7 +38,7 @@ public sealed class JobOperationsTests : IAsyncLifetime
     private async Task<int> ShardBlobCountAsync(string jobId)
     {
         var count = 0;
-        await foreach (var _ in Host.Results.GetBlobsAsync(prefix: $"{jobId}/shards/"))
+        await foreach (var _ in Host.Results.GetBlobsAsync(BlobTraits.None, BlobStates.None, $"{jobId}/shards/", default))
         {
             count++;
         }
@@ -124,7 +126,7 @@ public sealed class JobOperationsTests : IAsyncLifetime
         {
             await foreach (var row in tables.GetTableClient(table.Name).QueryAsync<TableEntity>())
             {
-                if (row.PartitionKey.Contains(jobId, StringComparison.Ordinal) || row.RowKey.Contains(jobId, StringComparison.Ordinal) || row.Values.Any(v => v?.ToString()?.Contains(jobId, StringComparison.Ordinal) == true))
+                if (row.PartitionKey.Contains(jobId, StringComparison.Ordinal) || row.RowKey.Contains(jobId, StringComparison.Ordinal) || ((IDictionary<string, object>)row).Values.Any(v => v?.ToString()?.Contains(jobId, StringComparison.Ordinal) == true))
                 {
                     found.Add($"table {table.Name}: {row.PartitionKey}/{row.RowKey}");
                 }

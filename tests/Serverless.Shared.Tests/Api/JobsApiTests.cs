@@ -224,12 +224,49 @@ public sealed class JobsApiTests : IDisposable
         Assert.Equal("Running", body.GetProperty("runtimeStatus").GetString());
         Assert.Equal("Running", body.GetProperty("phase").GetString());
         Assert.Equal("montecarlo-pi", body.GetProperty("workload").GetString());
+        Assert.Equal(10, body.GetProperty("shards").GetInt32());
         var progress = body.GetProperty("customStatus");
         Assert.Equal((10, 4, 1), (progress.GetProperty("totalShards").GetInt32(), progress.GetProperty("completedShards").GetInt32(), progress.GetProperty("failedShards").GetInt32()));
         Assert.Equal(Created, body.GetProperty("createdTime").GetDateTimeOffset());
         Assert.Equal(JobBlobLayout.Manifest(JobId), body.GetProperty("blobs").GetProperty("manifest").GetString());
         Assert.False(body.TryGetProperty("output", out _));
         _client.Verify(c => c.GetInstancesAsync(JobId, true, It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task GetStatusAsync_PendingJobSubmittedWithoutShards_ShowsTheWorkloadsDefault()
+    {
+        // Arrange: 2.5 × 10^10 numbers to sieve is about 25 core-seconds; no progress is reported yet.
+        var spec = new JobSpecParser(new WorkloadCatalog(WorkloadCatalog.BuiltIn(_blobs.Object)))
+            .Parse("""{ "workload": "primes", "parameters": { "limit": 25000000000 } }""", new ValidationErrors())!;
+        GivenInstance(Job(OrchestrationRuntimeStatus.Pending, input: new JobInput(spec, 250)));
+
+        // Act
+        var body = await ExecuteAsync(await JobsApi.GetStatusAsync(_http.Request, _jobs, JobId));
+
+        // Assert
+        Assert.Equal(25, body.GetProperty("shards").GetInt32());
+        Assert.False(body.TryGetProperty("customStatus", out _));
+    }
+
+    [Fact]
+    public async Task GetStatusAsync_ItemJobBeingPlanned_OmitsShardsUntilThePlanGivesThem()
+    {
+        // Arrange: an item spec's shard count is a placeholder until its input is planned.
+        var spec = new JobSpecParser(new WorkloadCatalog(WorkloadCatalog.BuiltIn(_blobs.Object)))
+            .Parse("""{ "workload": "wordcount", "input": { "blob": "data/a.txt" } }""", new ValidationErrors())!;
+        var planning = Job(OrchestrationRuntimeStatus.Running, customStatus: new JobProgress("Planning", 0, 0, 0), input: new JobInput(spec, 250));
+        var running = Job(OrchestrationRuntimeStatus.Running, customStatus: new JobProgress("Running", 7, 2, 0), input: new JobInput(spec, 250));
+
+        // Act
+        GivenInstance(planning);
+        var whilePlanning = await _jobs.GetAsync(JobId);
+        GivenInstance(running);
+        var afterPlanning = await _jobs.GetAsync(JobId);
+
+        // Assert
+        Assert.Null(whilePlanning!.Shards);
+        Assert.Equal(7, afterPlanning!.Shards);
     }
 
     [Fact]

@@ -181,14 +181,59 @@ public sealed class JobSpecParserTests
     }
 
     [Fact]
-    public void Parse_ShardsMissing_ReportsRequired()
+    public void Parse_ShardsMissingForWorkloadWithNothingToEstimate_UsesEight()
     {
         // Act
-        var (spec, errors) = Parse("""{ "workload": "sleep" }""");
+        var (spec, errors) = Parse("""{ "workload": "sleep", "parameters": { "milliseconds": 50 } }""");
 
         // Assert
+        Assert.Empty(errors);
+        Assert.Equal(JobLimits.DefaultShards, spec!.Shards);
+        Assert.Equal(8, spec.Shards);
+        Assert.Equal(8, spec.MaxParallelism);
+    }
+
+    [Theory]
+    [InlineData("""{ "workload": "montecarlo-pi", "parameters": { "samples": 4000000001 } }""", 11)]
+    [InlineData("""{ "workload": "primes", "parameters": { "limit": 1e12 } }""", 1000)]
+    [InlineData("""{ "workload": "mandelbrot", "parameters": { "width": 32768, "height": 16384 } }""", 128)]
+    public void Parse_ShardsMissing_UsesTheWorkloadsDefault(string json, int expected)
+    {
+        // Act
+        var (spec, errors) = Parse(json);
+
+        // Assert
+        Assert.Empty(errors);
+        Assert.Equal(expected, spec!.Shards);
+        Assert.Equal(Math.Min(expected, JobLimits.DefaultMaxParallelism), spec.MaxParallelism);
+    }
+
+    [Fact]
+    public void Parse_ShardsGiven_OverridesTheWorkloadsDefault()
+    {
+        // Act
+        var (spec, errors) = Parse("""{ "workload": "primes", "shards": 3, "parameters": { "limit": 1e12 } }""");
+
+        // Assert
+        Assert.Empty(errors);
+        Assert.Equal(3, spec!.Shards);
+    }
+
+    [Theory]
+    [InlineData("""{ "workload": "montecarlo-pi", "parameters": { "samples": "x" } }""", "parameters.samples")]
+    [InlineData("""{ "workload": "montecarlo-pi" }""", "parameters.samples")]
+    [InlineData("""{ "workload": "primes", "parameters": { "limit": -1 } }""", "parameters.limit")]
+    [InlineData("""{ "workload": "mandelbrot", "parameters": { "width": 32768, "height": 32768 } }""", "parameters.width")]
+    [InlineData("""{ "workload": "mandelbrot", "parameters": { "height": 0 } }""", "parameters.height")]
+    [InlineData("""{ "workload": "sleep", "parameters": 5 }""", "parameters")]
+    public void Parse_ShardsMissingAndParametersBad_ReportsOnlyTheParameterError(string json, string field)
+    {
+        // Act
+        var (spec, errors) = Parse(json);
+
+        // Assert: the default is sized from what could be read; no error blames the shard count nobody gave.
         Assert.Null(spec);
-        Assert.Contains("required", Message(errors, "shards"), StringComparison.Ordinal);
+        Assert.Equal([field], errors.Keys);
     }
 
     [Fact]
@@ -238,7 +283,7 @@ public sealed class JobSpecParserTests
     }
 
     [Fact]
-    public void Parse_UnknownTopLevelField_NamesItAndStillReportsMissingShards()
+    public void Parse_UnknownTopLevelField_NamesItAndListsShardsAsKnown()
     {
         // Arrange: "shard" is a typo of "shards".
         const string json = """{ "workload": "sleep", "shard": 4 }""";
@@ -248,9 +293,9 @@ public sealed class JobSpecParserTests
 
         // Assert
         Assert.Null(spec);
+        Assert.Equal(["shard"], errors.Keys);
         Assert.Contains("not a known field", Message(errors, "shard"), StringComparison.Ordinal);
         Assert.Contains("shards", Message(errors, "shard"), StringComparison.Ordinal);
-        Assert.True(errors.ContainsKey("shards"));
     }
 
     [Theory]

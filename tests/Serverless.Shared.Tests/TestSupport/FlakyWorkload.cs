@@ -34,6 +34,8 @@ public sealed class FlakyWorkload : IShardWorkload
     {
     }
 
+    public int DefaultShards(IReadOnlyDictionary<string, JsonElement> parameters) => JobLimits.DefaultShards;
+
     public async ValueTask<JsonElement> RunShardAsync(ShardPosition position, IReadOnlyDictionary<string, JsonElement> parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(position);

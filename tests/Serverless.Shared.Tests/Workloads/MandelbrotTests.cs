@@ -579,4 +579,41 @@ public sealed class MandelbrotTests
         Assert.NotNull(problem);
         Assert.Contains("23x37", problem, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(1024, 1024, 1)] // the default image: colouring a million pixels is quick
+    [InlineData(2048, 2048, 1)]
+    [InlineData(4096, 4096, 4)]
+    [InlineData(10_000, 10_000, 24)]
+    [InlineData(32_768, 16_384, 128)] // the largest image
+    public void DefaultShards_ImageSize_GivesStripsOfAboutFourMegapixels(int width, int height, int expected)
+    {
+        // Act
+        var shards = _workload.DefaultShards(Fields($$"""{ "width": {{width}}, "height": {{height}} }"""));
+
+        // Assert
+        Assert.Equal(expected, shards);
+    }
+
+    [Theory]
+    [InlineData(32_768, 16_384)] // needs at least 9 shards for the per-shard cap
+    [InlineData(16_384, 32_768)]
+    [InlineData(16_384, 16_384)] // needs at least 5
+    [InlineData(32_768, 1)] // a single row: never more strips than rows
+    [InlineData(32_768, 3)]
+    [InlineData(1, 32_768)]
+    public void DefaultShards_AnyValidImage_PassesTheShardChecksOfValidate(int width, int height)
+    {
+        // Arrange
+        var parameters = Fields($$"""{ "width": {{width}}, "height": {{height}} }""");
+        var errors = new ValidationErrors();
+
+        // Act
+        var shards = _workload.DefaultShards(parameters);
+        _workload.Validate(parameters, shards, errors);
+
+        // Assert
+        Assert.True(errors.IsEmpty, $"{shards} shards: {errors}");
+    }
 }

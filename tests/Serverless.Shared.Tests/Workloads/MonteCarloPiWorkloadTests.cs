@@ -145,4 +145,35 @@ public sealed class MonteCarloPiWorkloadTests
         // Assert
         Assert.Equal(["parameters.samples"], errors.ToDictionary().Keys);
     }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(MonteCarloPiWorkload.SamplesPerCoreSecond, 1)]
+    [InlineData(MonteCarloPiWorkload.SamplesPerCoreSecond + 1, 2)]
+    [InlineData(4_000_000_000, 10)]
+    [InlineData(MonteCarloPiWorkload.MaxSamples, 25_000)]
+    public void DefaultShards_Samples_GivesAboutOneShardPerCoreSecond(long samples, int expected)
+    {
+        // Act
+        var shards = _untyped.DefaultShards(Specs.Parameters("samples", samples));
+
+        // Assert: the count is also one the samples can be spread over.
+        Assert.Equal(expected, shards);
+        var errors = new ValidationErrors();
+        _untyped.Validate(Specs.Parameters("samples", samples), shards, errors);
+        Assert.True(errors.IsEmpty, errors.ToString());
+    }
+
+    [Fact]
+    public void DefaultShards_SamplesNotANumber_GivesOneInsteadOfThrowing()
+    {
+        // Arrange
+        var parameters = new Dictionary<string, JsonElement>(StringComparer.Ordinal) { ["samples"] = JsonSerializer.SerializeToElement("many") };
+
+        // Act
+        var shards = _untyped.DefaultShards(parameters);
+
+        // Assert
+        Assert.Equal(1, shards);
+    }
 }

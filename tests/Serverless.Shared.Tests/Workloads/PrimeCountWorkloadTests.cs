@@ -166,4 +166,19 @@ public sealed class PrimeCountWorkloadTests
 
         return count;
     }
+
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(PrimeCountWorkload.NumbersPerCoreSecond, 1)]
+    [InlineData(PrimeCountWorkload.NumbersPerCoreSecond + 1, 2)]
+    [InlineData(25_000_000_000, 25)]
+    [InlineData(PrimeCountWorkload.MaxLimit, 1_000)]
+    public void DefaultShards_Limit_GivesAboutOneShardPerCoreSecondOfSieving(long limit, int expected)
+    {
+        // Act
+        var shards = _workload.DefaultShards(Specs.Parameters("limit", limit));
+
+        // Assert
+        Assert.Equal(expected, shards);
+    }
 }
