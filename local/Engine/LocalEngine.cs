@@ -181,6 +181,8 @@ public sealed class LocalEngine : IAsyncDisposable
         MaxQueuePollingInterval = durable.MaxQueuePollingInterval,
         ControlQueueBatchSize = durable.ControlQueueBatchSize,
         WorkerId = $"{Environment.MachineName}-{Environment.ProcessId}",
+        // A start refused for an existing id must say so (batches count on it), not be dropped silently.
+        ThrowExceptionOnInvalidDedupeStatus = true,
         LoggerFactory = loggerFactory,
     };
 
