@@ -3,6 +3,7 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Serverless.Engine;
 using Serverless.Jobs;
 using Serverless.Orchestration;
 using Serverless.Stages;
@@ -144,7 +145,7 @@ public sealed class GpuStageTests : IClassFixture<GpuStageHostFixture>
         var launch = await StartedAsync(jobId);
 
         // Act
-        await _fixture.Client.RaiseEventAsync(jobId, GpuStageSignal.EventName, new GpuStageSignal(true, null));
+        await new DurableClientEngine(_fixture.Client).RaiseEventAsync(jobId, GpuStageSignal.EventName, new GpuStageSignal(true, null));
         var metadata = await CompletionAsync(jobId);
 
         // Assert
@@ -242,7 +243,7 @@ public sealed class GpuStageTests : IClassFixture<GpuStageHostFixture>
         await StartedAsync(jobId);
 
         // Act
-        await _fixture.Client.RaiseEventAsync(jobId, GpuStageSignal.EventName, new GpuStageSignal(false, error));
+        await new DurableClientEngine(_fixture.Client).RaiseEventAsync(jobId, GpuStageSignal.EventName, new GpuStageSignal(false, error));
         var metadata = await CompletionAsync(jobId);
 
         // Assert
