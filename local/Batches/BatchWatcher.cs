@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Hosting;
+using Serverless.Local.Engine;
 using Microsoft.Extensions.Logging;
 using Serverless.Batches;
 
@@ -9,22 +9,20 @@ namespace Serverless.Local.Batches;
 /// interval and hands each blob version not yet handled by this process to <see cref="BatchService"/>. A
 /// restart rescans everything, which is harmless: a version's job id is fixed, so it starts nothing twice.
 /// </summary>
-public sealed partial class BatchWatcher : BackgroundService
+public sealed partial class BatchWatcher : PeriodicLoop
 {
     private readonly BatchService _batches;
     private readonly IBatchStore _store;
-    private readonly TimeSpan _interval;
     private readonly ILogger _logger;
 
     // Only the scan loop touches it; trimmed to what the last listing held, so it stays as large as the container.
     private readonly HashSet<(string Name, string ETag)> _handled = [];
 
     public BatchWatcher(BatchService batches, IBatchStore store, TimeSpan interval, ILogger<BatchWatcher> logger)
+        : base(interval)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
         _batches = batches;
         _store = store;
-        _interval = interval;
         _logger = logger;
     }
 
@@ -62,23 +60,10 @@ public sealed partial class BatchWatcher : BackgroundService
         return handled;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(_interval);
-        do
-        {
-            try
-            {
-                await ScanAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                // Storage briefly unavailable: say so and try again at the next tick.
-                LogScanFailed(_logger, ex);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
-    }
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => ScanAsync(cancellationToken);
+
+    // Storage briefly unavailable: say so; the next scan tries again.
+    protected override void ReportFailure(Exception exception) => LogScanFailed(_logger, exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Batch {Name} could not be handled; the next scan tries again.")]
     private static partial void LogHandleFailed(ILogger logger, Exception exception, string name);

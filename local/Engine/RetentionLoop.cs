@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serverless.Api;
 
@@ -8,40 +7,28 @@ namespace Serverless.Local.Engine;
 /// The local stand-in for the Functions app's retention timer: at start and then every interval, purges the
 /// finished jobs older than host.json's <c>serverless:retentionDays</c>.
 /// </summary>
-public sealed partial class RetentionLoop : BackgroundService
+public sealed partial class RetentionLoop : PeriodicLoop
 {
     private readonly JobService _jobs;
-    private readonly TimeSpan _interval;
     private readonly ILogger _logger;
 
     public RetentionLoop(JobService jobs, TimeSpan interval, ILogger<RetentionLoop> logger)
+        : base(interval)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
         _jobs = jobs;
-        _interval = interval;
         _logger = logger;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(_interval);
-        do
+        var purged = await _jobs.PurgeExpiredAsync(cancellationToken).ConfigureAwait(false);
+        if (purged.Count > 0)
         {
-            try
-            {
-                var purged = await _jobs.PurgeExpiredAsync(stoppingToken).ConfigureAwait(false);
-                if (purged.Count > 0)
-                {
-                    LogPurged(_logger, purged.Count, _jobs.Options.RetentionDays);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-            {
-                LogFailed(_logger, ex);
-            }
+            LogPurged(_logger, purged.Count, _jobs.Options.RetentionDays);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
+
+    protected override void ReportFailure(Exception exception) => LogFailed(_logger, exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention purged {Count} finished jobs older than {Days} days.")]
     private static partial void LogPurged(ILogger logger, int count, int days);

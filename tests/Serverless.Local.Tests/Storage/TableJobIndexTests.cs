@@ -1,0 +1,82 @@
+using Azure.Data.Tables;
+using Serverless.Local.Tests.Fixtures;
+using Serverless.Storage;
+
+namespace Serverless.Local.Tests.Storage;
+
+/// <summary>The job index's table on Azurite: order, the row-key bounds of the time filters, one entry per job.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class TableJobIndexTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+    private readonly TableJobIndex _index;
+
+    public TableJobIndexTests(AzuriteFixture azurite)
+    {
+        _index = new TableJobIndex(new TableServiceClient(azurite.ConnectionString), TestHost.NewHubName());
+    }
+
+    private async Task<List<string>> IdsAsync(JobIndexQuery query)
+    {
+        var ids = new List<string>();
+        await foreach (var entry in _index.ListAsync(query))
+        {
+            ids.Add(entry.JobId);
+        }
+
+        return ids;
+    }
+
+    private async Task GivenJobsAsync()
+    {
+        for (var hour = 0; hour < 4; hour++)
+        {
+            Assert.True(await _index.TryAddAsync(new JobIndexEntry($"job{hour}", hour % 2 == 0 ? "sleep" : "primes", Start.AddHours(hour))));
+        }
+    }
+
+    [Fact]
+    public async Task ListAsync_NoFilter_NewestFirstWithTheirFields()
+    {
+        await GivenJobsAsync();
+
+        var entries = new List<JobIndexEntry>();
+        await foreach (var entry in _index.ListAsync(new JobIndexQuery()))
+        {
+            entries.Add(entry);
+        }
+
+        Assert.Equal(["job3", "job2", "job1", "job0"], entries.Select(e => e.JobId));
+        Assert.Equal(new JobIndexEntry("job3", "primes", Start.AddHours(3)), entries[0]);
+    }
+
+    [Fact]
+    public async Task ListAsync_TimeBounds_AreInclusiveAndCombineWithWorkloadAndAfter()
+    {
+        await GivenJobsAsync();
+
+        Assert.Equal(["job2", "job1"], await IdsAsync(new JobIndexQuery(CreatedAfter: Start.AddHours(1), CreatedBefore: Start.AddHours(2))));
+        Assert.Equal(["job3", "job2"], await IdsAsync(new JobIndexQuery(CreatedAfter: Start.AddMinutes(90))));
+        Assert.Equal(["job0"], await IdsAsync(new JobIndexQuery(CreatedBefore: Start.AddMinutes(30))));
+        Assert.Equal(["job2", "job0"], await IdsAsync(new JobIndexQuery(Workload: "sleep")));
+        var afterJob2 = new JobIndexEntry("job2", "sleep", Start.AddHours(2)).Position;
+        Assert.Equal(["job1", "job0"], await IdsAsync(new JobIndexQuery(After: afterJob2)));
+    }
+
+    [Fact]
+    public async Task TryAddAsync_SameJobTwice_IndexesItOnce_AndRemoveAsyncTakesItOut()
+    {
+        await GivenJobsAsync();
+
+        Assert.False(await _index.TryAddAsync(new JobIndexEntry("job1", "primes", Start.AddDays(1))));
+        Assert.Equal(["job3", "job2", "job1", "job0"], await IdsAsync(new JobIndexQuery()));
+
+        await _index.RemoveAsync("job1");
+        await _index.RemoveAsync("job1");
+        await _index.RemoveAsync("never-indexed");
+
+        Assert.Equal(["job3", "job2", "job0"], await IdsAsync(new JobIndexQuery()));
+        Assert.True(await _index.TryAddAsync(new JobIndexEntry("job1", "primes", Start.AddDays(1))));
+        Assert.Equal("job1", (await IdsAsync(new JobIndexQuery()))[0]);
+    }
+}
