@@ -15,14 +15,16 @@ namespace Serverless.Functions;
 /// </summary>
 public sealed class DurableFunctions
 {
+    private readonly StoreSpecActivity _storeSpec;
     private readonly RunShardsActivity _runShards;
     private readonly RangeReducer _reducer;
     private readonly FinishJobActivity _finishJob;
     private readonly GpuStageActivities _gpu;
     private readonly PlanItemsActivity _planItems;
 
-    public DurableFunctions(RunShardsActivity runShards, RangeReducer reducer, FinishJobActivity finishJob, GpuStageActivities gpu, PlanItemsActivity planItems)
+    public DurableFunctions(StoreSpecActivity storeSpec, RunShardsActivity runShards, RangeReducer reducer, FinishJobActivity finishJob, GpuStageActivities gpu, PlanItemsActivity planItems)
     {
+        _storeSpec = storeSpec;
         _runShards = runShards;
         _reducer = reducer;
         _finishJob = finishJob;
@@ -38,8 +40,11 @@ public sealed class DurableFunctions
     public static Task<RangeSummary> RunRangeAsync([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new ShardRangeOrchestrator().RunAsync(context, context.GetInput<RangeInput>()!);
 
+    [Function(nameof(StoreSpecActivity))]
+    public Task<bool> StoreSpecAsync([ActivityTrigger] StoreSpecInput input) => _storeSpec.ExecuteAsync(input);
+
     [Function(nameof(RunShardsActivity))]
-    public Task<IReadOnlyList<ShardOutcome>> RunShardsAsync([ActivityTrigger] RunShardsInput input) => _runShards.ExecuteAsync(input);
+    public Task<ShardCallResult> RunShardsAsync([ActivityTrigger] RunShardsInput input) => _runShards.ExecuteAsync(input);
 
     [Function(nameof(ReduceShardsActivity))]
     public Task<RangeSummary> ReduceShardsAsync([ActivityTrigger] ReduceShardsInput input) => _reducer.ReduceShardsAsync(input);

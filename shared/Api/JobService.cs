@@ -69,8 +69,8 @@ public sealed class JobService
     public async Task<JobStatusView?> GetAsync(string jobId, CancellationToken cancellationToken = default)
     {
         var job = await FindAsync(jobId, cancellationToken).ConfigureAwait(false);
-        return job?.CustomStatus is { } progress && job.RuntimeStatus == nameof(OrchestrationRuntimeStatus.Running) && progress.TotalShards > job.ShardsPerOrchestration
-            ? job with { CustomStatus = await AddRangeProgressAsync(jobId, progress, cancellationToken).ConfigureAwait(false) }
+        return job?.CustomStatus is { RunningRanges.Count: > 0 } progress && !job.IsFinished
+            ? job with { CustomStatus = await AddRangeProgressAsync(progress, cancellationToken).ConfigureAwait(false) }
             : job;
     }
 
@@ -88,23 +88,34 @@ public sealed class JobService
     }
 
     /// <summary>
-    /// A large job's own status only moves when a whole range finishes; each running range reports the shards
-    /// it has finished itself. A finished shard is counted by exactly one running orchestration (its range
-    /// until that completes, then the parent), so the sum is the job's progress.
+    /// A large job's own count only moves when a whole range finishes, so the ranges running now (which each
+    /// orchestration names in its custom status, at most its window) are read by id, and theirs in turn. A
+    /// finished shard is counted by exactly one orchestration (its range until that completes, then the
+    /// parent), so the sum is the job's progress; the reads are bounded by what runs, not by the job's size.
     /// </summary>
-    private async Task<JobProgress> AddRangeProgressAsync(string jobId, JobProgress job, CancellationToken cancellationToken)
+    private async Task<JobProgress> AddRangeProgressAsync(JobProgress job, CancellationToken cancellationToken)
     {
         int completed = job.CompletedShards, failed = job.FailedShards;
-        await foreach (var range in _engine.ListRangesAsync(jobId, [OrchestrationRuntimeStatus.Running], cancellationToken).ConfigureAwait(false))
+        var running = new Queue<string>(job.RunningRanges ?? []);
+        while (running.TryDequeue(out var id))
         {
-            if (range.ReadCustomStatus<JobProgress>() is { } progress)
+            var range = await _engine.GetAsync(id, cancellationToken).ConfigureAwait(false);
+            if (range?.Status == OrchestrationRuntimeStatus.Completed && range.ReadOutput<RangeSummary>() is { } summary)
             {
-                completed += progress.CompletedShards;
-                failed += progress.FailedShards;
+                // Finished since its parent's status was read: its parent does not count it yet.
+                (completed, failed) = (completed + summary.Succeeded + summary.Failed, failed + summary.Failed);
+            }
+            else if (range is { IsFinished: false } && range.ReadCustomStatus<JobProgress>() is { } progress)
+            {
+                (completed, failed) = (completed + progress.CompletedShards, failed + progress.FailedShards);
+                foreach (var child in progress.RunningRanges ?? [])
+                {
+                    running.Enqueue(child);
+                }
             }
         }
 
-        return job with { CompletedShards = Math.Min(completed, job.TotalShards), FailedShards = failed };
+        return job with { CompletedShards = Math.Min(completed, job.TotalShards), FailedShards = failed, RunningRanges = null };
     }
 
     /// <summary>

@@ -28,3 +28,6 @@ public sealed record ItemPlanSummary(int Shards, long? Items, long Bytes);
 public sealed record ListedShardPlan(long FirstIndex, IReadOnlyList<ListedBlob> Blobs);
 
 public sealed record ListedBlob(string Path, long Size);
+
+/// <summary>What an item shard's run reads of its job: the parameters and item input from the spec, the planned input size, the redrive.</summary>
+public sealed record ItemShardJob(string JobId, IReadOnlyDictionary<string, System.Text.Json.JsonElement> Parameters, ItemInput Input, long InputSize, int Redrive);

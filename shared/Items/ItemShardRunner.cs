@@ -20,7 +20,7 @@ public sealed class ItemShardRunner
         _blobs = blobs;
     }
 
-    public async Task<(JsonElement Partial, ItemCounts Counts)> RunAsync(IItemWorkload workload, RunShardsInput input, int shard, CancellationToken cancellationToken)
+    public async Task<(JsonElement Partial, ItemCounts Counts)> RunAsync(IItemWorkload workload, ItemShardJob input, int shard, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(workload);
         ArgumentNullException.ThrowIfNull(input);
@@ -29,7 +29,7 @@ public sealed class ItemShardRunner
         await using (sink.ConfigureAwait(false))
         {
             var partial = await workload.RunItemsAsync(Read(input, shard, stats, cancellationToken), input.Parameters, sink, cancellationToken).ConfigureAwait(false);
-            var relative = input.Input?.Blob is not null && !stats.LinesAreAbsolute;
+            var relative = input.Input.Blob is not null && !stats.LinesAreAbsolute;
             var files = (await sink.CompleteAsync().ConfigureAwait(false)).Select(f => f with { RelativeLines = relative }).ToList();
             return (partial, new ItemCounts(sink.Succeeded, sink.Failed, stats.Lines, stats.LinesAreAbsolute, stats.BytesRead, files));
         }
@@ -40,7 +40,7 @@ public sealed class ItemShardRunner
     /// (from the value recorded there, or re-read from their byte offset when they could not be read), writes
     /// the outcome to the redrive's own files, and merges counts and partial with the earlier run's.
     /// </summary>
-    public async Task<(JsonElement Partial, ItemCounts Counts)> RedriveAsync(IItemWorkload workload, RunShardsInput input, ShardOutput previous, CancellationToken cancellationToken)
+    public async Task<(JsonElement Partial, ItemCounts Counts)> RedriveAsync(IItemWorkload workload, ItemShardJob input, ShardResult previous, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(workload);
         ArgumentNullException.ThrowIfNull(input);
@@ -57,11 +57,12 @@ public sealed class ItemShardRunner
                 .Concat((await sink.CompleteAsync().ConfigureAwait(false)).Select(f => f with { RelativeLines = failedFile.RelativeLines }))
                 .ToList();
             var counts = earlier with { Succeeded = earlier.Succeeded + sink.Succeeded, Failed = sink.Failed, BytesRead = earlier.BytesRead + stats.BytesRead, Files = files };
-            return (workload.Combine(previous.Partial, retried), counts);
+            var earlierPartial = previous.Partial ?? throw new InvalidOperationException($"Shard {previous.Index} has no partial to add the redrive to.");
+            return (workload.Combine(earlierPartial, retried), counts);
         }
     }
 
-    private async IAsyncEnumerable<ItemRead> ReadFailedAsync(string path, RunShardsInput input, LineReadStats stats, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ItemRead> ReadFailedAsync(string path, ItemShardJob input, LineReadStats stats, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var content = await _blobs.ReadAsync(path, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidDataException($"The failed-items file '{path}' is missing.");
@@ -88,9 +89,9 @@ public sealed class ItemShardRunner
         }
     }
 
-    private IAsyncEnumerable<ItemRead> Read(RunShardsInput input, int shard, LineReadStats stats, CancellationToken cancellationToken)
+    private IAsyncEnumerable<ItemRead> Read(ItemShardJob input, int shard, LineReadStats stats, CancellationToken cancellationToken)
     {
-        var items = input.Input ?? throw new InvalidOperationException($"Job {input.JobId} has no item input.");
+        var items = input.Input;
         if (items.Blob is { } blob)
         {
             var range = ByteRanges.Split(input.InputSize, items.MaxBytesPerShard)[shard];

@@ -71,8 +71,14 @@ public sealed record JobResultDocument(
     int FailedShards,
     JsonElement Result);
 
-/// <summary><c>results/{jobId}/shards/{index}.json</c>: one shard's partial result.</summary>
-public sealed record ShardOutput(int Index, int Attempt, JsonElement Partial, ItemCounts? Items = null);
+/// <summary>
+/// <c>results/{jobId}/shards/{call}.json</c>: what one activity call did, one entry per shard attempt it
+/// ran, so a batch of short shards costs one blob write, not one per shard.
+/// </summary>
+public sealed record ShardResults(IReadOnlyList<ShardResult> Shards);
+
+/// <summary>One shard attempt: its status, its partial when it succeeded, its error when not, its duration; item shards add their counts.</summary>
+public sealed record ShardResult(int Index, int Attempt, ShardStatus Status, JsonElement? Partial, double DurationMs, string? Error, ItemCounts? Items = null);
 
 /// <summary>The job's blobs, as paths that start with the container.</summary>
 public sealed record JobBlobs(string? Result, string Manifest, string Shards);
@@ -91,4 +97,8 @@ public sealed record JobOutcome(
     string? Error);
 
 /// <summary>The orchestration's custom status while it runs.</summary>
-public sealed record JobProgress(string Phase, int TotalShards, int CompletedShards, int FailedShards);
+/// <param name="RunningRanges">
+/// Ids of the range orchestrations this one runs right now (at most its window): a status reads their
+/// progress by id instead of listing the job's ranges.
+/// </param>
+public sealed record JobProgress(string Phase, int TotalShards, int CompletedShards, int FailedShards, IReadOnlyList<string>? RunningRanges = null);

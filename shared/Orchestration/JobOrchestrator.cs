@@ -21,6 +21,9 @@ public sealed partial class JobOrchestrator : TaskOrchestrator<JobInput, JobOutc
         var spec = input.Spec;
         var jobId = context.InstanceId;
 
+        // The one copy of the parameters and inline items that shard calls read; ranges and calls carry references.
+        await context.CallActivityAsync<bool>(nameof(StoreSpecActivity), new StoreSpecInput(jobId, spec)).ConfigureAwait(true);
+
         // A redrive re-runs failed shards only; the GPU stage's output is already there.
         if (input.GpuStage is { } stage && input.Redrive == 0)
         {
@@ -38,13 +41,14 @@ public sealed partial class JobOrchestrator : TaskOrchestrator<JobInput, JobOutc
 
         LogStarted(logger, jobId, spec.Workload, spec.Shards, spec.MaxParallelism, input.Redrive);
         context.SetCustomStatus(new JobProgress("Running", spec.Shards, 0, 0));
+        var job = new ShardJob(spec.Workload, spec.Shards, spec.Seed, spec.Retry, inputSize);
         var root = await ShardRanges.RunAsync(
             context,
-            new RangeInput(jobId, spec, 0, spec.Shards, spec.MaxParallelism, input.ShardsPerOrchestration, inputSize, input.Redrive),
-            (succeeded, failed) => context.SetCustomStatus(new JobProgress("Running", spec.Shards, succeeded + failed, failed))).ConfigureAwait(true);
+            new RangeInput(jobId, job, 0, spec.Shards, spec.MaxParallelism, input.ShardsPerOrchestration, input.Redrive),
+            progress => context.SetCustomStatus(progress with { Phase = "Running" })).ConfigureAwait(true);
 
         context.SetCustomStatus(new JobProgress("Reducing", spec.Shards, spec.Shards, root.Failed));
-        var outcome = await context.CallActivityAsync<JobOutcome>(nameof(FinishJobActivity), new FinishJobInput(jobId, spec, root, inputSize, input.Redrive)).ConfigureAwait(true);
+        var outcome = await context.CallActivityAsync<JobOutcome>(nameof(FinishJobActivity), new FinishJobInput(jobId, spec.Shards, root, inputSize, input.Redrive)).ConfigureAwait(true);
         context.SetCustomStatus(new JobProgress(outcome.Status.ToString(), spec.Shards, spec.Shards, outcome.FailedShards));
         LogFinished(logger, jobId, outcome.Status, outcome.SucceededShards, outcome.FailedShards);
 

@@ -1,6 +1,7 @@
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Orchestration.Activities;
+using Serverless.Storage;
 
 namespace Serverless.Orchestration;
 
@@ -18,6 +19,7 @@ public static class JobTasks
 
     public static IReadOnlyList<Type> Activities { get; } =
     [
+        typeof(StoreSpecActivity),
         typeof(RunShardsActivity),
         typeof(ReduceShardsActivity),
         typeof(MergeRangesActivity),
@@ -44,6 +46,7 @@ public static class JobTasks
     public static IServiceCollection AddJobActivities(this IServiceCollection services)
     {
         services.AddSingleton<RangeReducer>();
+        services.AddSingleton<JobDocuments>();
         foreach (var activity in Activities)
         {
             services.AddSingleton(activity);

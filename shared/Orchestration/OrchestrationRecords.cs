@@ -12,10 +12,14 @@ namespace Serverless.Orchestration;
 public sealed record JobInput(JobSpec Spec, int ShardsPerOrchestration, GpuStageSettings? GpuStage = null, int Redrive = 0, ItemPlanSummary? Plan = null);
 
 /// <summary>
-/// Shards [Start, End) of a job, run by one orchestration with at most Parallelism in flight (for an item
-/// job also the planned input size and the redrive number).
+/// What ranges and shard calls need of a job: its workload, shard count, seed, retry policy and planned input
+/// size. Never its parameters or inline items: those are in <c>results/{jobId}/spec.json</c>, written once
+/// per job (<see cref="Activities.StoreSpecActivity"/>), so no range or shard message grows with the spec.
 /// </summary>
-public sealed record RangeInput(string JobId, JobSpec Spec, int Start, int End, int Parallelism, int ShardsPerOrchestration, long InputSize = 0, int Redrive = 0)
+public sealed record ShardJob(string Workload, int Shards, long Seed, RetrySpec Retry, long InputSize = 0);
+
+/// <summary>Shards [Start, End) of a job, run by one orchestration with at most Parallelism in flight; for a redrive, its number.</summary>
+public sealed record RangeInput(string JobId, ShardJob Job, int Start, int End, int Parallelism, int ShardsPerOrchestration, int Redrive = 0)
 {
     public int Count => End - Start;
 }
@@ -26,35 +30,36 @@ public sealed record RangeSummary(int Start, int End, int Succeeded, int Failed,
 /// <summary>One attempt at one shard.</summary>
 public sealed record ShardAttempt(int Index, int Attempt);
 
-/// <summary>
-/// A batch of shard attempts for one activity call. For an item job also its input, the input file's size
-/// as planned, and which redrive this is (0: the first run).
-/// </summary>
-public sealed record RunShardsInput(
-    string JobId,
-    string Workload,
-    IReadOnlyDictionary<string, JsonElement> Parameters,
-    int ShardCount,
-    long Seed,
-    IReadOnlyList<ShardAttempt> Shards,
-    ItemInput? Input = null,
-    long InputSize = 0,
-    int Redrive = 0);
+/// <summary>A batch of shard attempts for one activity call (references only: the spec is read from its blob).</summary>
+public sealed record RunShardsInput(string JobId, ShardJob Job, IReadOnlyList<ShardAttempt> Shards, int Redrive = 0);
 
-/// <summary>How one shard attempt went: its blob and size, or its error. Duration includes the blob write. Item jobs add their item counts.</summary>
-public sealed record ShardOutcome(int Index, int Attempt, string? Blob, long? Size, double DurationMs, string? Error, ItemCounts? Items = null);
+/// <summary>
+/// What one activity call returns to its range: the one blob it wrote (every attempt's result and partial,
+/// see <see cref="ShardResults"/>; null when it wrote none) and, per attempt, just what the range decides on.
+/// </summary>
+public sealed record ShardCallResult(string? Blob, IReadOnlyList<ShardCallOutcome> Shards);
+
+/// <summary>How one attempt went, as the range needs it: to retry it, count it and size the next batches.</summary>
+public sealed record ShardCallOutcome(int Index, int Attempt, bool Succeeded, double DurationMs);
 
 /// <summary>Plans an item job's shards from its input.</summary>
 public sealed record PlanItemsInput(string JobId, ItemInput Input);
 
 public sealed record FindRangeInput(string JobId, int Start, int End, int Redrive = 0);
 
-public sealed record ReduceShardsInput(string JobId, string Workload, int Start, int End, IReadOnlyList<ShardRecord> Shards, int Redrive = 0);
+/// <summary>
+/// Reduces a leaf range from the blobs its calls wrote. <paramref name="Lost"/> holds the final failures of
+/// calls that never returned (the worker died), which no blob records.
+/// </summary>
+public sealed record ReduceShardsInput(string JobId, string Workload, int Start, int End, IReadOnlyList<string> CallBlobs, IReadOnlyList<ShardResult> Lost, int Redrive = 0);
 
 public sealed record MergeRangesInput(string JobId, string Workload, int Start, int End, IReadOnlyList<RangeSummary> Children, int Redrive = 0);
 
-/// <summary>Finishes a job: its spec (shards as planned), its reduced root range, its input's size and which redrive this was.</summary>
-public sealed record FinishJobInput(string JobId, JobSpec Spec, RangeSummary Root, long InputSize = 0, int Redrive = 0);
+/// <summary>Finishes a job: its shard count as planned, its reduced root range, its input's size and which redrive this was (the spec is read from its blob).</summary>
+public sealed record FinishJobInput(string JobId, int Shards, RangeSummary Root, long InputSize = 0, int Redrive = 0);
+
+/// <summary>Stores the job's spec once, where its activities read it.</summary>
+public sealed record StoreSpecInput(string JobId, JobSpec Spec);
 
 /// <summary>
 /// <c>results/{jobId}/ranges/{start}-{end}.json</c>: the shard records of a range and the combination of its

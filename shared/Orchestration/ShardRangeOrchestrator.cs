@@ -16,7 +16,6 @@ public sealed class ShardRangeOrchestrator : TaskOrchestrator<RangeInput, RangeS
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         var done = await context.CallActivityAsync<RangeSummary?>(nameof(FindRangeActivity), new FindRangeInput(input.JobId, input.Start, input.End, input.Redrive)).ConfigureAwait(true);
-        return done ?? await ShardRanges.RunAsync(context, input, (succeeded, failed) =>
-            context.SetCustomStatus(new JobProgress("Running", input.Count, succeeded + failed, failed))).ConfigureAwait(true);
+        return done ?? await ShardRanges.RunAsync(context, input, progress => context.SetCustomStatus(progress with { Phase = "Running" })).ConfigureAwait(true);
     }
 }

@@ -11,41 +11,51 @@ namespace Serverless.Orchestration;
 /// </summary>
 public static class ShardRanges
 {
-    public static async Task<RangeSummary> RunAsync(TaskOrchestrationContext context, RangeInput range, Action<int, int> onProgress)
+    /// <param name="onProgress">Gets the range's progress: shards finished so far and the child ranges running now.</param>
+    public static async Task<RangeSummary> RunAsync(TaskOrchestrationContext context, RangeInput range, Action<JobProgress> onProgress)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(range);
         int succeeded = 0, failed = 0;
+        var running = new List<string>();
         if (range.Count <= range.ShardsPerOrchestration)
         {
-            var records = await RunLeafAsync(context, range, record => Count(record.Status == ShardStatus.Succeeded ? 1 : 0, record.Status == ShardStatus.Failed ? 1 : 0)).ConfigureAwait(true);
-            return await context.CallActivityAsync<RangeSummary>(
-                nameof(ReduceShardsActivity),
-                new ReduceShardsInput(range.JobId, range.Spec.Workload, range.Start, range.End, records, range.Redrive)).ConfigureAwait(true);
+            return await RunLeafAsync(context, range, Count).ConfigureAwait(true);
         }
 
         var children = Split(range);
         var summaries = await BoundedFanOut.RunAsync(
             children.Count,
             Math.Max(1, range.Parallelism / children[0].Parallelism),
-            i => context.CallSubOrchestratorAsync<RangeSummary>(
-                nameof(ShardRangeOrchestrator),
-                children[i],
-                new SubOrchestrationOptions { InstanceId = ChildInstanceId(range.JobId, children[i]) }),
-            summary => Count(summary.Succeeded, summary.Failed)).ConfigureAwait(true);
+            i =>
+            {
+                var id = ChildInstanceId(range.JobId, children[i].Start, children[i].End, range.Redrive);
+                running.Add(id);
+                Report();
+                return context.CallSubOrchestratorAsync<RangeSummary>(nameof(ShardRangeOrchestrator), children[i], new SubOrchestrationOptions { InstanceId = id });
+            },
+            summary =>
+            {
+                running.Remove(ChildInstanceId(range.JobId, summary.Start, summary.End, range.Redrive));
+                Count(summary.Succeeded, summary.Failed);
+            }).ConfigureAwait(true);
         return await context.CallActivityAsync<RangeSummary>(
             nameof(MergeRangesActivity),
-            new MergeRangesInput(range.JobId, range.Spec.Workload, range.Start, range.End, summaries, range.Redrive)).ConfigureAwait(true);
+            new MergeRangesInput(range.JobId, range.Job.Workload, range.Start, range.End, summaries, range.Redrive)).ConfigureAwait(true);
 
         void Count(int newlySucceeded, int newlyFailed)
         {
             succeeded += newlySucceeded;
             failed += newlyFailed;
-            onProgress(succeeded, failed);
+            Report();
         }
+
+        void Report() => onProgress(new JobProgress("Running", range.Count, succeeded + failed, failed, running.Count > 0 ? [.. running] : null));
     }
 
     /// <summary>Sub-orchestration ids start with the job id, so a job's children can be found (and canceled) by prefix.</summary>
-    public static string ChildInstanceId(string jobId, RangeInput child) =>
-        RangeIdPrefix(jobId) + (child.Redrive > 0 ? $"redrive-{child.Redrive}:{child.Start}-{child.End}" : $"{child.Start}-{child.End}");
+    public static string ChildInstanceId(string jobId, int start, int end, int redrive) =>
+        RangeIdPrefix(jobId) + (redrive > 0 ? $"redrive-{redrive}:{start}-{end}" : $"{start}-{end}");
 
     /// <summary>Every range orchestration of a job, at any depth, has an id that starts with this.</summary>
     public static string RangeIdPrefix(string jobId) => jobId + ":";
@@ -75,16 +85,18 @@ public static class ShardRanges
 
     /// <summary>
     /// Runs the shards of a leaf range as batched activity calls (see <see cref="BatchSizer"/>), at most
-    /// Parallelism shards at once. A failed shard is retried alone after its backoff, on a durable timer,
-    /// until the spec's attempts are spent; then it is recorded as failed with its last error.
+    /// Parallelism shards at once, then reduces them from the blobs the calls wrote. A failed shard is retried
+    /// alone after its backoff, on a durable timer, until the spec's attempts are spent; its last attempt is
+    /// its record. The history holds only attempts and durations: results live in the call blobs.
     /// </summary>
-    private static async Task<ShardRecord[]> RunLeafAsync(TaskOrchestrationContext context, RangeInput range, Action<ShardRecord> onRecord)
+    private static async Task<RangeSummary> RunLeafAsync(TaskOrchestrationContext context, RangeInput range, Action<int, int> count)
     {
-        var retry = range.Spec.Retry;
-        var records = new ShardRecord[range.Count];
+        var retry = range.Job.Retry;
         var ready = new Queue<ShardAttempt>(Enumerable.Range(range.Start, range.Count).Select(index => new ShardAttempt(index, 1)));
         var work = new List<Task<LeafEvent>>();
         var sizer = new BatchSizer();
+        var callBlobs = new List<string>();
+        var lost = new List<ShardResult>();
         int shardsRunning = 0, callsRunning = 0;
         while (ready.Count > 0 || work.Count > 0)
         {
@@ -105,55 +117,57 @@ public static class ShardRanges
                 continue;
             }
 
-            shardsRunning -= next.Outcomes.Count;
+            var call = next.Call!;
+            shardsRunning -= call.Shards.Count;
             callsRunning--;
-            foreach (var outcome in next.Outcomes)
+            if (call.Blob is { } blob)
+            {
+                callBlobs.Add(blob);
+            }
+
+            foreach (var outcome in call.Shards)
             {
                 sizer.Observe(outcome.DurationMs);
-                if (outcome.Error is not null && outcome.Attempt < retry.MaxAttempts)
+                if (!outcome.Succeeded && outcome.Attempt < retry.MaxAttempts)
                 {
                     work.Add(RetryLaterAsync(context, new ShardAttempt(outcome.Index, outcome.Attempt + 1), retry.DelayBefore(outcome.Attempt + 1)));
                     continue;
                 }
 
-                var record = new ShardRecord(
-                    outcome.Index,
-                    outcome.Error is null ? ShardStatus.Succeeded : ShardStatus.Failed,
-                    outcome.Blob,
-                    outcome.Size,
-                    outcome.Attempt,
-                    outcome.DurationMs,
-                    outcome.Error,
-                    outcome.Items);
-                records[outcome.Index - range.Start] = record;
-                onRecord(record);
+                if (!outcome.Succeeded && call.Blob is null)
+                {
+                    lost.Add(new ShardResult(outcome.Index, outcome.Attempt, ShardStatus.Failed, null, outcome.DurationMs, next.CallError));
+                }
+
+                count(outcome.Succeeded ? 1 : 0, outcome.Succeeded ? 0 : 1);
             }
         }
 
-        return records;
+        return await context.CallActivityAsync<RangeSummary>(
+            nameof(ReduceShardsActivity),
+            new ReduceShardsInput(range.JobId, range.Job.Workload, range.Start, range.End, callBlobs, lost, range.Redrive)).ConfigureAwait(true);
     }
 
     private static async Task<LeafEvent> RunBatchAsync(TaskOrchestrationContext context, RangeInput range, List<ShardAttempt> batch)
     {
-        var spec = range.Spec;
         try
         {
-            var input = new RunShardsInput(range.JobId, spec.Workload, spec.Parameters, spec.Shards, spec.Seed, batch, spec.Input, range.InputSize, range.Redrive);
-            return new LeafEvent(await context.CallActivityAsync<IReadOnlyList<ShardOutcome>>(nameof(RunShardsActivity), input).ConfigureAwait(true), null);
+            var input = new RunShardsInput(range.JobId, range.Job, batch, range.Redrive);
+            return new LeafEvent(await context.CallActivityAsync<ShardCallResult>(nameof(RunShardsActivity), input).ConfigureAwait(true), null, null);
         }
         catch (TaskFailedException ex)
         {
             // The call itself failed (the worker died, the workload is gone): every shard in it failed this attempt.
-            return new LeafEvent([.. batch.Select(s => new ShardOutcome(s.Index, s.Attempt, null, null, 0, ex.FailureDetails.ErrorMessage))], null);
+            return new LeafEvent(new ShardCallResult(null, [.. batch.Select(s => new ShardCallOutcome(s.Index, s.Attempt, false, 0))]), ex.FailureDetails.ErrorMessage, null);
         }
     }
 
     private static async Task<LeafEvent> RetryLaterAsync(TaskOrchestrationContext context, ShardAttempt attempt, TimeSpan delay)
     {
         await context.CreateTimer(delay, CancellationToken.None).ConfigureAwait(true);
-        return new LeafEvent([], attempt);
+        return new LeafEvent(null, null, attempt);
     }
 
-    /// <summary>What a leaf waits on: a batch that ran, or a retry whose backoff has elapsed.</summary>
-    private sealed record LeafEvent(IReadOnlyList<ShardOutcome> Outcomes, ShardAttempt? RetryReady);
+    /// <summary>What a leaf waits on: a call that returned (or failed as a whole, with its error), or a retry whose backoff has elapsed.</summary>
+    private sealed record LeafEvent(ShardCallResult? Call, string? CallError, ShardAttempt? RetryReady);
 }

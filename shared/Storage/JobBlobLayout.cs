@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
 namespace Serverless.Storage;
 
 /// <summary>
@@ -12,7 +16,21 @@ public static class JobBlobLayout
 
     public static string ShardsFolder(string jobId) => $"{Folder(jobId)}shards/";
 
-    public static string Shard(string jobId, int index) => $"{ShardsFolder(jobId)}{index}.json";
+    /// <summary>
+    /// The blob of one activity call, named after the attempts it ran so that a retried or replayed call
+    /// writes the same blob again, never a second copy. Prefixed by its first shard and, for redrives, the redrive.
+    /// </summary>
+    public static string Call(string jobId, IReadOnlyList<Orchestration.ShardAttempt> attempts, int redrive)
+    {
+        ArgumentNullException.ThrowIfNull(attempts);
+        var key = string.Join(';', attempts.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Index}:{a.Attempt}")));
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 8));
+        var run = redrive > 0 ? string.Create(CultureInfo.InvariantCulture, $".redrive-{redrive}") : string.Empty;
+        return string.Create(CultureInfo.InvariantCulture, $"{ShardsFolder(jobId)}{attempts[0].Index}-{hash}{run}.json");
+    }
+
+    /// <summary>The job's spec, stored once; activities read parameters and inline items from here.</summary>
+    public static string Spec(string jobId) => $"{Folder(jobId)}spec.json";
 
     public static string Result(string jobId) => $"{Folder(jobId)}result.json";
 

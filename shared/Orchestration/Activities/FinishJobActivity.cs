@@ -17,13 +17,15 @@ public sealed class FinishJobActivity : TaskActivity<FinishJobInput, JobOutcome>
     private readonly WorkloadCatalog _workloads;
     private readonly IBlobStore _blobs;
     private readonly RangeReducer _reducer;
+    private readonly JobDocuments _documents;
     private readonly TimeProvider _time;
 
-    public FinishJobActivity(WorkloadCatalog workloads, IBlobStore blobs, RangeReducer reducer, TimeProvider time)
+    public FinishJobActivity(WorkloadCatalog workloads, IBlobStore blobs, RangeReducer reducer, JobDocuments documents, TimeProvider time)
     {
         _workloads = workloads;
         _blobs = blobs;
         _reducer = reducer;
+        _documents = documents;
         _time = time;
     }
 
@@ -32,7 +34,8 @@ public sealed class FinishJobActivity : TaskActivity<FinishJobInput, JobOutcome>
     public async Task<JobOutcome> ExecuteAsync(FinishJobInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var (jobId, spec, root) = (input.JobId, input.Spec, input.Root);
+        var (jobId, root) = (input.JobId, input.Root);
+        var spec = (await _documents.SpecAsync(jobId).ConfigureAwait(false)) with { Shards = input.Shards };
         var range = await _reducer.ReadRangeAsync(root.Blob).ConfigureAwait(false);
         var items = spec.Input is null ? null : await new ItemResults(_blobs).SummarizeAsync(range.Shards, spec.Input.Blob is not null, input.InputSize).ConfigureAwait(false);
         var (status, error) = Judge(spec, root, items);

@@ -18,21 +18,57 @@ public sealed class RangeReducer
         _blobs = blobs;
     }
 
-    /// <summary>Combines the succeeded shards' partials and writes the range's record.</summary>
+    /// <summary>
+    /// Builds a leaf range's record from the blobs its calls wrote: each shard's last attempt is its record
+    /// (a retried shard's later attempt replaces the earlier one), and the succeeded partials are combined in
+    /// index order. Every shard of the range must be there exactly once; a gap means a blob was lost.
+    /// </summary>
     public async Task<RangeSummary> ReduceShardsAsync(ReduceShardsInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var succeeded = input.Shards.Where(s => s.Status == ShardStatus.Succeeded).ToList();
-        var outputs = await ReadAllAsync<ShardOutput>(succeeded.Select(s => s.Blob!).ToList()).ConfigureAwait(false);
-        var partial = Fold(input.Workload, outputs.Select(o => (JsonElement?)o.Partial));
-        return await WriteAsync(JobBlobLayout.Range(input.JobId, input.Start, input.End, input.Redrive), new RangeRecord(input.Start, input.End, partial, input.Shards)).ConfigureAwait(false);
+        var blobs = input.CallBlobs.Distinct(StringComparer.Ordinal).ToList();
+        var contents = await ReadAllAsync<BinaryData>(blobs, data => data).ConfigureAwait(false);
+        var latest = new Dictionary<int, (ShardResult Result, string? Blob, long? Size)>();
+        void Keep(ShardResult result, string? blob, long? size)
+        {
+            if (!latest.TryGetValue(result.Index, out var seen) || result.Attempt > seen.Result.Attempt)
+            {
+                latest[result.Index] = (result, blob, size);
+            }
+        }
+
+        for (var i = 0; i < blobs.Count; i++)
+        {
+            foreach (var result in JobJson.Deserialize<ShardResults>(contents[i]).Shards)
+            {
+                Keep(result, blobs[i], contents[i].ToMemory().Length);
+            }
+        }
+
+        foreach (var result in input.Lost)
+        {
+            Keep(result, null, null);
+        }
+
+        var records = new List<ShardRecord>(input.End - input.Start);
+        for (var index = input.Start; index < input.End; index++)
+        {
+            var (result, blob, size) = latest.TryGetValue(index, out var found)
+                ? found
+                : throw new InvalidDataException($"Shard {index} of job {input.JobId} is in none of its range's {blobs.Count} call blobs.");
+            var succeeded = result.Status == ShardStatus.Succeeded;
+            records.Add(new ShardRecord(index, result.Status, succeeded ? blob : null, succeeded ? size : null, result.Attempt, result.DurationMs, result.Error, result.Items));
+        }
+
+        var partial = Fold(input.Workload, records.Where(r => r.Status == ShardStatus.Succeeded).Select(r => latest[r.Index].Result.Partial));
+        return await WriteAsync(JobBlobLayout.Range(input.JobId, input.Start, input.End, input.Redrive), new RangeRecord(input.Start, input.End, partial, records)).ConfigureAwait(false);
     }
 
     /// <summary>Combines child ranges (already reduced) into one record for the parent range.</summary>
     public async Task<RangeSummary> MergeRangesAsync(MergeRangesInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var children = await ReadAllAsync<RangeRecord>(input.Children.Select(c => c.Blob).ToList()).ConfigureAwait(false);
+        var children = await ReadAllAsync(input.Children.Select(c => c.Blob).ToList(), JobJson.Deserialize<RangeRecord>).ConfigureAwait(false);
         var partial = Fold(input.Workload, children.Select(c => c.Partial));
         var shards = children.SelectMany(c => c.Shards).ToList();
         return await WriteAsync(JobBlobLayout.Range(input.JobId, input.Start, input.End, input.Redrive), new RangeRecord(input.Start, input.End, partial, shards)).ConfigureAwait(false);
@@ -47,7 +83,7 @@ public sealed class RangeReducer
         return data is null ? null : Summarize(blob, JobJson.Deserialize<RangeRecord>(data));
     }
 
-    public Task<RangeRecord> ReadRangeAsync(string blob) => ReadRequiredAsync<RangeRecord>(blob, CancellationToken.None);
+    public async Task<RangeRecord> ReadRangeAsync(string blob) => JobJson.Deserialize<RangeRecord>(await ReadRequiredAsync(blob, CancellationToken.None).ConfigureAwait(false));
 
     private JsonElement? Fold(string workloadName, IEnumerable<JsonElement?> partials)
     {
@@ -73,20 +109,16 @@ public sealed class RangeReducer
         return new RangeSummary(record.Start, record.End, record.Shards.Count - failed, failed, blob);
     }
 
-    private async Task<T[]> ReadAllAsync<T>(List<string> paths)
+    private async Task<T[]> ReadAllAsync<T>(List<string> paths, Func<BinaryData, T> parse)
     {
         var results = new T[paths.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, paths.Count),
             new ParallelOptions { MaxDegreeOfParallelism = ParallelReads },
-            async (i, cancellationToken) => results[i] = await ReadRequiredAsync<T>(paths[i], cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+            async (i, cancellationToken) => results[i] = parse(await ReadRequiredAsync(paths[i], cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
         return results;
     }
 
-    private async Task<T> ReadRequiredAsync<T>(string path, CancellationToken cancellationToken)
-    {
-        var data = await _blobs.ReadAsync(path, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidDataException($"Blob '{path}' is missing.");
-        return JobJson.Deserialize<T>(data);
-    }
+    private async Task<BinaryData> ReadRequiredAsync(string path, CancellationToken cancellationToken) =>
+        await _blobs.ReadAsync(path, cancellationToken).ConfigureAwait(false) ?? throw new InvalidDataException($"Blob '{path}' is missing.");
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Serverless.Items;
 using Microsoft.DurableTask;
+using Serverless.Items;
 using Serverless.Jobs;
 using Serverless.Storage;
 using Serverless.Workloads;
@@ -9,77 +9,107 @@ using Serverless.Workloads;
 namespace Serverless.Orchestration.Activities;
 
 /// <summary>
-/// Runs a batch of shards (one, for long shards) and writes each one's partial to
-/// <c>results/{jobId}/shards/{index}.json</c>. A shard that throws is reported with its error rather than
-/// failing the batch, so the orchestrator retries just that shard. A retry or a replay writes the same blob
-/// again: never a second copy.
+/// Runs a batch of shard attempts (one, for long shards) and writes what they did to one blob,
+/// <see cref="JobBlobLayout.Call"/>: a batch of short shards costs one blob write. A shard that throws is
+/// recorded with its error rather than failing the batch, so the range retries just that shard. The blob is
+/// named after the attempts, so a retried or replayed call writes the same blob again, never a second copy.
+/// Parameters and inline items come from the job's spec blob, read once per process.
 /// </summary>
-public sealed class RunShardsActivity : TaskActivity<RunShardsInput, IReadOnlyList<ShardOutcome>>
+public sealed class RunShardsActivity : TaskActivity<RunShardsInput, ShardCallResult>
 {
     private readonly WorkloadCatalog _workloads;
     private readonly IBlobStore _blobs;
+    private readonly JobDocuments _documents;
     private readonly ItemShardRunner _items;
 
-    public RunShardsActivity(WorkloadCatalog workloads, IBlobStore blobs)
+    public RunShardsActivity(WorkloadCatalog workloads, IBlobStore blobs, JobDocuments documents)
     {
         _workloads = workloads;
         _blobs = blobs;
+        _documents = documents;
         _items = new ItemShardRunner(blobs);
     }
 
-    public override Task<IReadOnlyList<ShardOutcome>> RunAsync(TaskActivityContext context, RunShardsInput input) => ExecuteAsync(input);
+    public override Task<ShardCallResult> RunAsync(TaskActivityContext context, RunShardsInput input) => ExecuteAsync(input);
 
-    public async Task<IReadOnlyList<ShardOutcome>> ExecuteAsync(RunShardsInput input)
+    public async Task<ShardCallResult> ExecuteAsync(RunShardsInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var workload = _workloads.Get(input.Workload);
-        var outcomes = new ShardOutcome[input.Shards.Count];
-        await Parallel.ForAsync(0, outcomes.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, async (i, _) =>
-            outcomes[i] = await RunOneAsync(workload, input, input.Shards[i]).ConfigureAwait(false)).ConfigureAwait(false);
-        return outcomes;
+        var workload = _workloads.Get(input.Job.Workload);
+        var spec = await _documents.SpecAsync(input.JobId).ConfigureAwait(false);
+        var previous = input.Redrive > 0 ? await PreviousResultsAsync(input).ConfigureAwait(false) : new Dictionary<int, ShardResult>();
+        var results = new ShardResult[input.Shards.Count];
+        await Parallel.ForAsync(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, async (i, _) =>
+            results[i] = await RunOneAsync(workload, input, spec, input.Shards[i], previous.GetValueOrDefault(input.Shards[i].Index)).ConfigureAwait(false)).ConfigureAwait(false);
+
+        var blob = JobBlobLayout.Call(input.JobId, input.Shards, input.Redrive);
+        await _blobs.WriteAsync(blob, JobJson.Serialize(new ShardResults(results))).ConfigureAwait(false);
+        return new ShardCallResult(blob, [.. results.Select(r => new ShardCallOutcome(r.Index, r.Attempt, r.Status == ShardStatus.Succeeded, r.DurationMs))]);
     }
 
-    private async Task<ShardOutcome> RunOneAsync(IWorkload workload, RunShardsInput input, ShardAttempt shard)
+    /// <summary>
+    /// A redrive's starting point: what the run before it recorded for the batch's shards that succeeded,
+    /// read from the blobs the manifest points at (each blob once).
+    /// </summary>
+    private async Task<Dictionary<int, ShardResult>> PreviousResultsAsync(RunShardsInput input)
     {
+        var manifest = await _documents.ManifestBeforeAsync(input.JobId, input.Redrive).ConfigureAwait(false);
+        var byIndex = manifest.Shards.ToDictionary(s => s.Index);
+        var found = new Dictionary<int, ShardResult>();
+        foreach (var group in input.Shards.Select(s => byIndex.GetValueOrDefault(s.Index)).OfType<ShardRecord>()
+                     .Where(r => r.Status == ShardStatus.Succeeded && r.Blob is not null).GroupBy(r => r.Blob!))
+        {
+            var stored = JobJson.Deserialize<ShardResults>(await _blobs.ReadAsync(group.Key).ConfigureAwait(false)
+                ?? throw new InvalidDataException($"Blob '{group.Key}', which the manifest lists, is missing."));
+            foreach (var record in group)
+            {
+                found[record.Index] = stored.Shards.Last(r => r.Index == record.Index && r.Status == ShardStatus.Succeeded);
+            }
+        }
+
+        return found;
+    }
+
+    private async Task<ShardResult> RunOneAsync(IWorkload workload, RunShardsInput input, JobSpec spec, ShardAttempt shard, ShardResult? previous)
+    {
+        if (previous is not null && (previous.Items?.Failed ?? 0) == 0)
+        {
+            // A redrive leaves a shard that fully succeeded as it is.
+            return previous;
+        }
+
         var stopwatch = Stopwatch.StartNew();
         try
         {
-            var blob = JobBlobLayout.Shard(input.JobId, shard.Index);
-            var earlier = input.Redrive > 0 ? await _blobs.ReadAsync(blob).ConfigureAwait(false) : null;
-            var previous = earlier is null ? null : JobJson.Deserialize<ShardOutput>(earlier);
-            if (previous is not null && (previous.Items?.Failed ?? 0) == 0)
-            {
-                // A redrive leaves a shard that fully succeeded as it is.
-                return new ShardOutcome(shard.Index, previous.Attempt, blob, earlier!.ToMemory().Length, Milliseconds(stopwatch), null, previous.Items);
-            }
-
             JsonElement partial;
             ItemCounts? items = null;
             switch (workload)
             {
                 case IShardWorkload computed:
-                    partial = await computed.RunShardAsync(new ShardPosition(shard.Index, input.ShardCount, input.Seed, shard.Attempt, input.JobId), input.Parameters, CancellationToken.None).ConfigureAwait(false);
+                    partial = await computed.RunShardAsync(new ShardPosition(shard.Index, input.Job.Shards, input.Job.Seed, shard.Attempt, input.JobId), spec.Parameters, CancellationToken.None).ConfigureAwait(false);
                     break;
                 case IItemWorkload itemWorkload when previous is not null:
-                    (partial, items) = await _items.RedriveAsync(itemWorkload, input, previous, CancellationToken.None).ConfigureAwait(false);
+                    (partial, items) = await _items.RedriveAsync(itemWorkload, ItemJob(input, spec), previous, CancellationToken.None).ConfigureAwait(false);
                     break;
                 case IItemWorkload itemWorkload:
-                    (partial, items) = await _items.RunAsync(itemWorkload, input, shard.Index, CancellationToken.None).ConfigureAwait(false);
+                    (partial, items) = await _items.RunAsync(itemWorkload, ItemJob(input, spec), shard.Index, CancellationToken.None).ConfigureAwait(false);
                     break;
                 default:
                     throw new InvalidOperationException($"Workload '{workload.Name}' is neither a shard nor an item workload.");
             }
 
-            var size = await _blobs.WriteAsync(blob, JobJson.Serialize(new ShardOutput(shard.Index, shard.Attempt, partial, items))).ConfigureAwait(false);
-            return new ShardOutcome(shard.Index, shard.Attempt, blob, size, Milliseconds(stopwatch), null, items);
+            return new ShardResult(shard.Index, shard.Attempt, ShardStatus.Succeeded, partial, Milliseconds(stopwatch), null, items);
         }
 #pragma warning disable CA1031 // Any exception from user workload code is that shard's failure, recorded and retried.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            return new ShardOutcome(shard.Index, shard.Attempt, null, null, Milliseconds(stopwatch), $"{ex.GetType().Name}: {ex.Message}");
+            return new ShardResult(shard.Index, shard.Attempt, ShardStatus.Failed, null, Milliseconds(stopwatch), $"{ex.GetType().Name}: {ex.Message}");
         }
     }
+
+    private static ItemShardJob ItemJob(RunShardsInput input, JobSpec spec) =>
+        new(input.JobId, spec.Parameters, spec.Input ?? throw new InvalidOperationException($"Job {input.JobId} has no item input."), input.Job.InputSize, input.Redrive);
 
     private static double Milliseconds(Stopwatch stopwatch) => Math.Round(stopwatch.Elapsed.TotalMilliseconds, 3);
 }

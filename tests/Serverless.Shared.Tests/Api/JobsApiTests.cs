@@ -549,22 +549,26 @@ public sealed class JobsApiTests : IDisposable
     }
 
     [Fact]
-    public async Task GetStatusAsync_RunningJobLargerThanOneOrchestration_AddsRunningRangesProgress()
+    public async Task GetStatusAsync_RunningJobWithRunningRanges_AddsTheirProgressByIdWithoutListingRanges()
     {
-        // Arrange: 1,000 shards at 250 per orchestration; one range done (in the job's own count), two running.
-        GivenInstance(Job(OrchestrationRuntimeStatus.Running, new JobProgress("Running", 1_000, 250, 1), input: new JobInput(Spec with { Shards = 1_000 }, 250)));
-        GivenAllInstances(
-            Job(OrchestrationRuntimeStatus.Running, new JobProgress("Running", 250, 100, 2), name: nameof(ShardRangeOrchestrator), id: JobId + ":250-500"),
-            Job(OrchestrationRuntimeStatus.Running, new JobProgress("Running", 250, 40, 0), name: nameof(ShardRangeOrchestrator), id: JobId + ":500-750"));
+        // Arrange: 10,000 shards; the job has finished ranges worth 250 shards (1 failed) and runs two; one of
+        // those runs a leaf of its own; the other finished just after the job's status was written.
+        var job = new JobProgress("Running", 10_000, 250, 1, [JobId + ":2500-5000", JobId + ":5000-7500"]);
+        GivenInstance(Job(OrchestrationRuntimeStatus.Running, job, input: new JobInput(Spec with { Shards = 10_000 }, 250)));
+        var middle = new JobProgress("Running", 2_500, 100, 2, [JobId + ":2750-3000"]);
+        GivenInstance(Job(OrchestrationRuntimeStatus.Running, middle, name: nameof(ShardRangeOrchestrator), id: JobId + ":2500-5000"), JobId + ":2500-5000");
+        GivenInstance(Job(OrchestrationRuntimeStatus.Running, new JobProgress("Running", 250, 40, 0), name: nameof(ShardRangeOrchestrator), id: JobId + ":2750-3000"), JobId + ":2750-3000");
+        GivenInstance(Job(OrchestrationRuntimeStatus.Completed, output: new RangeSummary(5000, 7500, 2_497, 3, "blob"), name: nameof(ShardRangeOrchestrator), id: JobId + ":5000-7500"), JobId + ":5000-7500");
 
         // Act
         var body = await ExecuteAsync(await JobsApi.GetStatusAsync(_http.Request, _jobs, JobId));
 
-        // Assert
+        // Assert: 250 + 100 + 40 + 2,500 finished, 1 + 2 + 3 failed; no listing of the job's ranges.
         var progress = body.GetProperty("customStatus");
-        Assert.Equal(390, progress.GetProperty("completedShards").GetInt32());
-        Assert.Equal(3, progress.GetProperty("failedShards").GetInt32());
-        _client.Verify(c => c.GetAllInstancesAsync(It.Is<OrchestrationQuery?>(q => q != null && q.InstanceIdPrefix == JobId + ":")), Times.Once);
+        Assert.Equal(2_890, progress.GetProperty("completedShards").GetInt32());
+        Assert.Equal(6, progress.GetProperty("failedShards").GetInt32());
+        Assert.False(progress.TryGetProperty("runningRanges", out _));
+        _client.Verify(c => c.GetAllInstancesAsync(It.IsAny<OrchestrationQuery?>()), Times.Never);
     }
 
     [Fact]
@@ -695,7 +699,7 @@ public sealed class JobsApiTests : IDisposable
         _client.Setup(c => c.PurgeInstanceAsync(It.IsAny<string>(), It.IsAny<PurgeInstanceOptions?>(), It.IsAny<CancellationToken>()))
             .Callback((string id, PurgeInstanceOptions? _, CancellationToken _) => purged.Add(id))
             .ReturnsAsync(new PurgeResult(1));
-        string[] results = [JobBlobLayout.Manifest(JobId), JobBlobLayout.Shard(JobId, 0)];
+        string[] results = [JobBlobLayout.Manifest(JobId), JobBlobLayout.Spec(JobId)];
         _blobs.Setup(b => b.ListAsync(JobBlobLayout.Folder(JobId), It.IsAny<CancellationToken>()))
             .Returns(results.Select(path => new BlobEntry(path, 1, "etag")).ToAsyncEnumerable());
         var deleted = new List<string>();

@@ -31,8 +31,8 @@ public sealed partial class ItemShardRunnerTests
     private static ItemInput FileInput(string blob, ItemFormat format, long maxBytesPerShard, CsvOptions? csv = null) =>
         new(blob, format, csv, null, null, ItemInput.DefaultMaxItemsPerShard, maxBytesPerShard);
 
-    private static RunShardsInput Shard(IWorkload workload, ItemInput input, long inputSize, int shard, int redrive = 0) =>
-        new(JobId, workload.Name, EmptyParameters, 1, 0, [new ShardAttempt(shard, 1)], input, inputSize, redrive);
+    private static ItemShardJob Shard(IWorkload workload, ItemInput input, long inputSize, int shard, int redrive = 0) =>
+        new(JobId, EmptyParameters, input, inputSize, redrive);
 
     private List<JsonElement> ReadLines(string path) =>
         [.. _blobs.Get(path).ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
@@ -276,11 +276,11 @@ public sealed partial class ItemShardRunnerTests
         var input = FileInput("data/values.txt", ItemFormat.Text, 40);
         var workload = new FailingItemsWorkload();
         workload.FailOn("v03", "v04", "v17");
-        var first = new List<ShardOutput>();
+        var first = new List<ShardResult>();
         for (var n = 0; n < 3; n++)
         {
             var (partial, counts) = await _runner.RunAsync(workload, Shard(workload, input, text.Length, n), n, CancellationToken.None);
-            first.Add(new ShardOutput(n, 1, partial, counts));
+            first.Add(new ShardResult(n, 1, ShardStatus.Succeeded, partial, 0, null, counts));
         }
 
         // v03 and v04 succeed the second time; v17 keeps failing.
@@ -344,11 +344,11 @@ public sealed partial class ItemShardRunnerTests
         var input = new ItemInput(null, ItemFormat.Text, null, null, items, 10, ItemInput.DefaultMaxBytesPerShard);
         workload.FailOn("b");
         var (partial, counts) = await _runner.RunAsync(workload, Shard(workload, input, 0, 0), 0, CancellationToken.None);
-        var (partial1, counts1) = await _runner.RedriveAsync(workload, Shard(workload, input, 0, 0, redrive: 1), new ShardOutput(0, 1, partial, counts), CancellationToken.None);
+        var (partial1, counts1) = await _runner.RedriveAsync(workload, Shard(workload, input, 0, 0, redrive: 1), new ShardResult(0, 1, ShardStatus.Succeeded, partial, 0, null, counts), CancellationToken.None);
         workload.FailOn();
 
         // Act
-        var (partial2, counts2) = await _runner.RedriveAsync(workload, Shard(workload, input, 0, 0, redrive: 2), new ShardOutput(0, 1, partial1, counts1), CancellationToken.None);
+        var (partial2, counts2) = await _runner.RedriveAsync(workload, Shard(workload, input, 0, 0, redrive: 2), new ShardResult(0, 1, ShardStatus.Succeeded, partial1, 0, null, counts1), CancellationToken.None);
 
         // Assert
         Assert.Equal((2L, 1L), (counts1.Succeeded, counts1.Failed));
@@ -383,7 +383,7 @@ public sealed partial class ItemShardRunnerTests
         await _blobs.WriteAsync("data/r.jsonl", BinaryData.FromString(Good + Repaired + Last));
 
         // Act
-        var (merged, redriven) = await _runner.RedriveAsync(workload, Shard(workload, input, size, 0, redrive: 1), new ShardOutput(0, 1, partial, counts), CancellationToken.None);
+        var (merged, redriven) = await _runner.RedriveAsync(workload, Shard(workload, input, size, 0, redrive: 1), new ShardResult(0, 1, ShardStatus.Succeeded, partial, 0, null, counts), CancellationToken.None);
 
         // Assert
         Assert.Equal((3L, 1L), (counts.Succeeded, counts.Failed));

@@ -20,6 +20,7 @@ public sealed class FinishJobActivityItemTests
     private readonly FailingItemsWorkload _failing = new();
     private readonly WorkloadCatalog _catalog;
     private readonly RangeReducer _reducer;
+    private readonly JobDocuments _documents;
     private readonly FinishJobActivity _finish;
     private readonly RunShardsActivity _run;
 
@@ -27,8 +28,9 @@ public sealed class FinishJobActivityItemTests
     {
         _catalog = new WorkloadCatalog([.. WorkloadCatalog.BuiltIn(_blobs), _failing]);
         _reducer = new RangeReducer(_catalog, _blobs);
-        _finish = new FinishJobActivity(_catalog, _blobs, _reducer, new FixedTimeProvider(Now));
-        _run = new RunShardsActivity(_catalog, _blobs);
+        _documents = new JobDocuments(_blobs);
+        _finish = new FinishJobActivity(_catalog, _blobs, _reducer, _documents, new FixedTimeProvider(Now));
+        _run = new RunShardsActivity(_catalog, _blobs, _documents);
     }
 
     private static JobSpec ItemSpec(string workload, ItemInput input, int shards, double tolerance) =>
@@ -98,22 +100,25 @@ public sealed class FinishJobActivityItemTests
     /// <summary>Runs shards through the activity (all of them, or those listed), reduces them in one range, and finishes.</summary>
     private async Task<JobOutcome> RunJobAsync(JobSpec spec, long inputSize, int redrive = 0, IReadOnlyCollection<int>? failAsAWhole = null)
     {
-        var records = new List<ShardRecord>();
+        await _documents.StoreSpecAsync(JobId, spec);
+        var job = new ShardJob(spec.Workload, spec.Shards, 0, spec.Retry, inputSize);
+        var blobs = new List<string>();
+        var lost = new List<ShardResult>();
         for (var n = 0; n < spec.Shards; n++)
         {
             if (failAsAWhole?.Contains(n) == true)
             {
-                records.Add(new ShardRecord(n, ShardStatus.Failed, null, null, spec.Retry.MaxAttempts, null, "the shard failed"));
+                lost.Add(new ShardResult(n, spec.Retry.MaxAttempts, ShardStatus.Failed, null, 0, "the shard failed"));
                 continue;
             }
 
-            var outcome = Assert.Single(await _run.ExecuteAsync(new RunShardsInput(JobId, spec.Workload, spec.Parameters, spec.Shards, 0, [new ShardAttempt(n, 1)], spec.Input, inputSize, redrive)));
-            Assert.Null(outcome.Error);
-            records.Add(new ShardRecord(n, ShardStatus.Succeeded, outcome.Blob, outcome.Size, 1, outcome.DurationMs, null, outcome.Items));
+            var call = await _run.ExecuteAsync(new RunShardsInput(JobId, job, [new ShardAttempt(n, 1)], redrive));
+            Assert.True(Assert.Single(call.Shards).Succeeded);
+            blobs.Add(call.Blob!);
         }
 
-        var root = await _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, spec.Workload, 0, spec.Shards, records, redrive));
-        return await _finish.ExecuteAsync(new FinishJobInput(JobId, spec, root, inputSize, redrive));
+        var root = await _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, spec.Workload, 0, spec.Shards, blobs, lost, redrive));
+        return await _finish.ExecuteAsync(new FinishJobInput(JobId, spec.Shards, root, inputSize, redrive));
     }
 
     private List<JsonElement> ReadLines(string path) =>

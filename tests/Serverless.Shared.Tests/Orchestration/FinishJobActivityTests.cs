@@ -15,12 +15,14 @@ public sealed class FinishJobActivityTests
     private readonly InMemoryBlobStore _blobs = new();
     private readonly WorkloadCatalog _catalog = Specs.Catalog();
     private readonly RangeReducer _reducer;
+    private readonly JobDocuments _documents;
     private readonly FinishJobActivity _finish;
 
     public FinishJobActivityTests()
     {
         _reducer = new RangeReducer(_catalog, _blobs);
-        _finish = new FinishJobActivity(_catalog, _blobs, _reducer, new FixedTimeProvider(Now));
+        _documents = new JobDocuments(_blobs);
+        _finish = new FinishJobActivity(_catalog, _blobs, _reducer, _documents, new FixedTimeProvider(Now));
     }
 
     private static RangeSummary Root(int succeeded, int failed) => new(0, succeeded + failed, succeeded, failed, "results/j/ranges/0-1.json");
@@ -78,26 +80,28 @@ public sealed class FinishJobActivityTests
         Assert.Equal(JobResultStatus.Failed, status);
     }
 
+    /// <summary>Runs the job's shards (one call each, so each shard has its own blob) and reduces them as two leaf ranges merged.</summary>
     private async Task<RangeSummary> ReduceAsync(JobSpec spec, HashSet<int> failed)
     {
-        var run = new RunShardsActivity(_catalog, _blobs);
-        var records = new List<ShardRecord>();
+        await _documents.StoreSpecAsync(JobId, spec);
+        var run = new RunShardsActivity(_catalog, _blobs, _documents);
+        var job = new ShardJob(spec.Workload, spec.Shards, spec.Seed, spec.Retry);
+        var blobs = new List<string>();
+        var lost = new List<ShardResult>();
         for (var i = 0; i < spec.Shards; i++)
         {
             if (failed.Contains(i))
             {
-                records.Add(new ShardRecord(i, ShardStatus.Failed, null, null, spec.Retry.MaxAttempts, null, $"boom {i}"));
+                lost.Add(new ShardResult(i, spec.Retry.MaxAttempts, ShardStatus.Failed, null, 0, $"boom {i}"));
                 continue;
             }
 
-            var result = (await run.ExecuteAsync(new RunShardsInput(JobId, spec.Workload, spec.Parameters, spec.Shards, spec.Seed, [new ShardAttempt(i, 1)]))).Single();
-            records.Add(new ShardRecord(i, ShardStatus.Succeeded, result.Blob!, result.Size, 1, result.DurationMs, null));
+            blobs.Add((await run.ExecuteAsync(new RunShardsInput(JobId, job, [new ShardAttempt(i, 1)]))).Blob!);
         }
 
-        // Two leaf ranges merged, as a large job would.
         var half = spec.Shards / 2;
-        var left = await _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, spec.Workload, 0, half, records[..half]));
-        var right = await _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, spec.Workload, half, spec.Shards, records[half..]));
+        var left = await _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, spec.Workload, 0, half, blobs, [.. lost.Where(r => r.Index < half)]));
+        var right = await _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, spec.Workload, half, spec.Shards, blobs, [.. lost.Where(r => r.Index >= half)]));
         return await _reducer.MergeRangesAsync(new MergeRangesInput(JobId, spec.Workload, 0, spec.Shards, [left, right]));
     }
 
@@ -109,7 +113,7 @@ public sealed class FinishJobActivityTests
         var root = await ReduceAsync(spec, new HashSet<int>());
 
         // Act
-        var outcome = await _finish.ExecuteAsync(new FinishJobInput(JobId, spec, root));
+        var outcome = await _finish.ExecuteAsync(new FinishJobInput(JobId, spec.Shards, root));
 
         // Assert: outcome
         Assert.Equal(JobResultStatus.Completed, outcome.Status);
@@ -121,7 +125,7 @@ public sealed class FinishJobActivityTests
         // Assert: manifest
         var manifest = JobJson.Deserialize<JobManifest>(_blobs.Get(JobBlobLayout.Manifest(JobId)));
         Assert.Equal(Enumerable.Range(0, 8), manifest.Shards.Select(s => s.Index));
-        Assert.All(manifest.Shards, s => Assert.Equal(JobBlobLayout.Shard(JobId, s.Index), s.Blob));
+        Assert.All(manifest.Shards, s => Assert.Equal(JobBlobLayout.Call(JobId, [new ShardAttempt(s.Index, 1)], 0), s.Blob));
         Assert.Equal(JobResultStatus.Completed, manifest.Status);
         Assert.Equal(JobBlobLayout.Result(JobId), manifest.ResultBlob);
         Assert.Equal(Now, manifest.WrittenAt);
@@ -146,7 +150,7 @@ public sealed class FinishJobActivityTests
         var root = await ReduceAsync(spec, new HashSet<int> { 2, 7 });
 
         // Act
-        var outcome = await _finish.ExecuteAsync(new FinishJobInput(JobId, spec, root));
+        var outcome = await _finish.ExecuteAsync(new FinishJobInput(JobId, spec.Shards, root));
 
         // Assert
         Assert.Equal(JobResultStatus.CompletedWithFailures, outcome.Status);
@@ -168,7 +172,7 @@ public sealed class FinishJobActivityTests
         var root = await ReduceAsync(spec, new HashSet<int> { 1 });
 
         // Act
-        var outcome = await _finish.ExecuteAsync(new FinishJobInput(JobId, spec, root));
+        var outcome = await _finish.ExecuteAsync(new FinishJobInput(JobId, spec.Shards, root));
 
         // Assert
         Assert.Equal(JobResultStatus.Failed, outcome.Status);
@@ -191,7 +195,7 @@ public sealed class FinishJobActivityTests
         var root = await ReduceAsync(spec, new HashSet<int> { 0, 1 });
 
         // Act
-        var outcome = await _finish.ExecuteAsync(new FinishJobInput(JobId, spec, root));
+        var outcome = await _finish.ExecuteAsync(new FinishJobInput(JobId, spec.Shards, root));
 
         // Assert
         Assert.Equal(JobResultStatus.Failed, outcome.Status);

@@ -65,6 +65,12 @@ public sealed class JobOrchestratorTests : IClassFixture<DurableHostFixture>
 
     private JobManifest Manifest(string jobId) => JobJson.Deserialize<JobManifest>(_fixture.Blobs.Get(JobBlobLayout.Manifest(jobId)));
 
+    private IReadOnlyList<ShardResult> Results(string callBlob) => JobJson.Deserialize<ShardResults>(_fixture.Blobs.Get(callBlob)).Shards;
+
+    /// <summary>Writes of every call blob the job has, together.</summary>
+    private int ShardWrites(string jobId) =>
+        _fixture.Blobs.Paths.Where(p => p.StartsWith(JobBlobLayout.ShardsFolder(jobId), StringComparison.Ordinal)).Sum(_fixture.Blobs.WriteCount);
+
     [Fact]
     public async Task RunAsync_AllShardsSucceed_CompletesWithCountsAndResult()
     {
@@ -93,7 +99,8 @@ public sealed class JobOrchestratorTests : IClassFixture<DurableHostFixture>
         // Assert: the manifest lists every shard once, each on its first attempt.
         var manifest = Manifest(jobId);
         Assert.Equal(Enumerable.Range(0, 5), manifest.Shards.Select(s => s.Index));
-        Assert.All(manifest.Shards, s => Assert.Equal((ShardStatus.Succeeded, 1, JobBlobLayout.Shard(jobId, s.Index)), (s.Status, s.Attempts, s.Blob)));
+        Assert.All(manifest.Shards, s => Assert.Equal((ShardStatus.Succeeded, 1), (s.Status, s.Attempts)));
+        Assert.All(manifest.Shards, s => Assert.Contains(Results(s.Blob!), r => r.Index == s.Index && r.Status == ShardStatus.Succeeded));
     }
 
     [Fact]
@@ -114,7 +121,8 @@ public sealed class JobOrchestratorTests : IClassFixture<DurableHostFixture>
         Assert.Equal(Enumerable.Range(0, 6), manifest.Shards.Select(s => s.Index));
         Assert.Equal([1, 1, 1, 1, 2, 1], manifest.Shards.Select(s => s.Attempts));
         Assert.All(manifest.Shards, s => Assert.Equal(ShardStatus.Succeeded, s.Status));
-        Assert.Equal(2, JobJson.Deserialize<ShardOutput>(_fixture.Blobs.Get(JobBlobLayout.Shard(jobId, 4))).Attempt);
+        // The retry ran alone, in a call (and blob) of its own.
+        Assert.Equal(2, Assert.Single(Results(manifest.Shards[4].Blob!)).Attempt);
     }
 
     [Fact]
@@ -231,13 +239,13 @@ public sealed class JobOrchestratorTests : IClassFixture<DurableHostFixture>
         // Arrange: a finished job whose ranges wrote their records.
         var spec = Specs.Flaky(shards: 8, failShards: [], failAttempts: 0, maxParallelism: 2);
         var (jobId, _) = await RunJobAsync(spec, shardsPerOrchestration: 4);
-        var writesBefore = Enumerable.Range(0, 4).Sum(i => _fixture.Blobs.WriteCount(JobBlobLayout.Shard(jobId, i)));
+        var writesBefore = ShardWrites(jobId);
 
         // Act: a duplicate start of range [0, 4), as at-least-once delivery can produce.
         var duplicateId = $"{jobId}:0-4:again";
         await _fixture.Client.ScheduleNewOrchestrationInstanceAsync(
             nameof(ShardRangeOrchestrator),
-            new RangeInput(jobId, spec, 0, 4, 2, 4),
+            new RangeInput(jobId, new ShardJob(spec.Workload, spec.Shards, spec.Seed, spec.Retry), 0, 4, 2, 4),
             new StartOrchestrationOptions(duplicateId));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var metadata = await _fixture.Client.WaitForInstanceCompletionAsync(duplicateId, getInputsAndOutputs: true, timeout.Token);
@@ -245,7 +253,7 @@ public sealed class JobOrchestratorTests : IClassFixture<DurableHostFixture>
         // Assert
         Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
         Assert.Equal(new RangeSummary(0, 4, 4, 0, JobBlobLayout.Range(jobId, 0, 4)), metadata.ReadOutputAs<RangeSummary>());
-        Assert.Equal(writesBefore, Enumerable.Range(0, 4).Sum(i => _fixture.Blobs.WriteCount(JobBlobLayout.Shard(jobId, i))));
+        Assert.Equal(writesBefore, ShardWrites(jobId));
     }
 
     [Fact]

@@ -14,30 +14,40 @@ public sealed class RangeReducerTests
     private readonly InMemoryBlobStore _blobs = new();
     private readonly WorkloadCatalog _catalog = Specs.Catalog();
     private readonly RangeReducer _reducer;
+    private readonly JobDocuments _documents;
     private readonly RunShardsActivity _runShard;
 
     public RangeReducerTests()
     {
         _reducer = new RangeReducer(_catalog, _blobs);
-        _runShard = new RunShardsActivity(_catalog, _blobs);
+        _documents = new JobDocuments(_blobs);
+        _runShard = new RunShardsActivity(_catalog, _blobs, _documents);
     }
 
-    private async Task<List<ShardRecord>> RunShardsAsync(JobSpec spec, int start, int end, HashSet<int>? failed = null)
+    /// <summary>A leaf's calls, one shard each at attempt 2; a shard in <paramref name="failed"/> is a call lost with its error.</summary>
+    private async Task<(List<string> Blobs, List<ShardResult> Lost)> RunShardsAsync(JobSpec spec, int start, int end, HashSet<int>? failed = null)
     {
-        var records = new List<ShardRecord>();
+        await _documents.StoreSpecAsync(JobId, spec);
+        var (blobs, lost) = (new List<string>(), new List<ShardResult>());
         for (var i = start; i < end; i++)
         {
             if (failed?.Contains(i) == true)
             {
-                records.Add(new ShardRecord(i, ShardStatus.Failed, null, null, 3, null, $"shard {i} broke"));
+                lost.Add(new ShardResult(i, 3, ShardStatus.Failed, null, 0, $"shard {i} broke"));
                 continue;
             }
 
-            var result = (await _runShard.ExecuteAsync(new RunShardsInput(JobId, spec.Workload, spec.Parameters, spec.Shards, spec.Seed, [new ShardAttempt(i, 2)]))).Single();
-            records.Add(new ShardRecord(i, ShardStatus.Succeeded, result.Blob!, result.Size, 2, result.DurationMs, null));
+            var call = await _runShard.ExecuteAsync(new RunShardsInput(JobId, new ShardJob(spec.Workload, spec.Shards, spec.Seed, spec.Retry), [new ShardAttempt(i, 2)]));
+            blobs.Add(call.Blob!);
         }
 
-        return records;
+        return (blobs, lost);
+    }
+
+    private async Task<RangeSummary> ReduceAsync(JobSpec spec, int start, int end, HashSet<int>? failed = null)
+    {
+        var (blobs, lost) = await RunShardsAsync(spec, start, end, failed);
+        return await _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, spec.Workload, start, end, blobs, lost));
     }
 
     private static MonteCarloPiPartial Direct(JobSpec spec, IEnumerable<int> indexes)
@@ -51,34 +61,14 @@ public sealed class RangeReducerTests
     private RangeRecord ReadRange(string path) => JobJson.Deserialize<RangeRecord>(_blobs.Get(path));
 
     [Fact]
-    public async Task ExecuteAsync_RunShard_WritesShardOutputAtLayoutPath()
-    {
-        // Arrange
-        var spec = Specs.MonteCarlo(shards: 4, samples: 4_000);
-
-        // Act
-        var result = (await _runShard.ExecuteAsync(new RunShardsInput(JobId, spec.Workload, spec.Parameters, 4, spec.Seed, [new ShardAttempt(2, 3)]))).Single();
-
-        // Assert
-        Assert.Equal(JobBlobLayout.Shard(JobId, 2), result.Blob);
-        var blob = _blobs.Get(result.Blob!);
-        Assert.Equal(blob.ToMemory().Length, result.Size);
-        var output = JobJson.Deserialize<ShardOutput>(blob);
-        Assert.Equal(2, output.Index);
-        Assert.Equal(3, output.Attempt);
-        Assert.Equal(Direct(spec, [2]).Inside, output.Partial.GetProperty("inside").GetInt64());
-        Assert.True(result.DurationMs >= 0);
-    }
-
-    [Fact]
-    public async Task ReduceShardsAsync_MonteCarloShards_MatchesRunningShardsDirectly()
+    public async Task ReduceShardsAsync_MonteCarloShards_MatchesRunningShardsDirectlyAndRecordsWhereEachPartialLives()
     {
         // Arrange
         var spec = Specs.MonteCarlo(shards: 6, samples: 60_001);
-        var records = await RunShardsAsync(spec, 0, 6);
+        var (blobs, lost) = await RunShardsAsync(spec, 0, 6);
 
         // Act
-        var summary = await _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, spec.Workload, 0, 6, records));
+        var summary = await _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, spec.Workload, 0, 6, blobs, lost));
 
         // Assert
         Assert.Equal(new RangeSummary(0, 6, 6, 0, JobBlobLayout.Range(JobId, 0, 6)), summary);
@@ -86,7 +76,30 @@ public sealed class RangeReducerTests
         var expected = Direct(spec, Enumerable.Range(0, 6));
         Assert.Equal(expected.Inside, range.Partial!.Value.GetProperty("inside").GetInt64());
         Assert.Equal(60_001, range.Partial.Value.GetProperty("samples").GetInt64());
-        Assert.Equal(records, range.Shards);
+        Assert.Equal(Enumerable.Range(0, 6), range.Shards.Select(s => s.Index));
+        Assert.Equal(blobs, range.Shards.Select(s => s.Blob));
+        Assert.All(range.Shards, s => Assert.Equal((ShardStatus.Succeeded, 2, _blobs.Get(s.Blob!).ToMemory().Length), (s.Status, s.Attempts, (int)s.Size!)));
+    }
+
+    [Fact]
+    public async Task ReduceShardsAsync_RetriedShard_TakesItsLastAttemptFromItsOwnCall()
+    {
+        // Arrange: one call of four where shard 2 failed, then shard 2 retried alone and succeeded.
+        var spec = Specs.Flaky(shards: 4, failShards: [2], failAttempts: 1);
+        await _documents.StoreSpecAsync(JobId, spec);
+        var job = new ShardJob(spec.Workload, spec.Shards, spec.Seed, spec.Retry);
+        var batch = await _runShard.ExecuteAsync(new RunShardsInput(JobId, job, [.. Enumerable.Range(0, 4).Select(i => new ShardAttempt(i, 1))]));
+        var retry = await _runShard.ExecuteAsync(new RunShardsInput(JobId, job, [new ShardAttempt(2, 2)]));
+
+        // Act
+        var summary = await _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, spec.Workload, 0, 4, [batch.Blob!, retry.Blob!], []));
+
+        // Assert
+        var range = ReadRange(summary.Blob);
+        Assert.Equal((4, 0), (summary.Succeeded, summary.Failed));
+        Assert.Equal([batch.Blob, batch.Blob, retry.Blob, batch.Blob], range.Shards.Select(s => s.Blob));
+        Assert.Equal([1, 1, 2, 1], range.Shards.Select(s => s.Attempts));
+        Assert.Equal(6, range.Partial!.Value.GetProperty("indexSum").GetInt64());
     }
 
     [Fact]
@@ -95,8 +108,7 @@ public sealed class RangeReducerTests
         // Arrange
         var spec = Specs.MonteCarlo(shards: 4, samples: 4_000);
         var before = await _reducer.FindRangeAsync(new FindRangeInput(JobId, 0, 4));
-        var records = await RunShardsAsync(spec, 0, 4, failed: [1]);
-        var reduced = await _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, spec.Workload, 0, 4, records));
+        var reduced = await ReduceAsync(spec, 0, 4, failed: [1]);
 
         // Act
         var found = await _reducer.FindRangeAsync(new FindRangeInput(JobId, 0, 4));
@@ -112,10 +124,9 @@ public sealed class RangeReducerTests
     {
         // Arrange
         var spec = Specs.MonteCarlo(shards: 5, samples: 50_000);
-        var records = await RunShardsAsync(spec, 0, 5, new HashSet<int> { 1, 3 });
 
         // Act
-        var summary = await _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, spec.Workload, 0, 5, records));
+        var summary = await ReduceAsync(spec, 0, 5, [1, 3]);
 
         // Assert
         Assert.Equal(3, summary.Succeeded);
@@ -124,6 +135,7 @@ public sealed class RangeReducerTests
         Assert.Equal(Direct(spec, [0, 2, 4]).Inside, range.Partial!.Value.GetProperty("inside").GetInt64());
         Assert.Equal(30_000, range.Partial.Value.GetProperty("samples").GetInt64());
         Assert.Equal("shard 3 broke", range.Shards[3].Error);
+        Assert.Null(range.Shards[3].Blob);
     }
 
     [Fact]
@@ -131,10 +143,9 @@ public sealed class RangeReducerTests
     {
         // Arrange
         var spec = Specs.MonteCarlo(shards: 2, samples: 100);
-        var records = await RunShardsAsync(spec, 0, 2, new HashSet<int> { 0, 1 });
 
         // Act
-        var summary = await _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, spec.Workload, 0, 2, records));
+        var summary = await ReduceAsync(spec, 0, 2, [0, 1]);
 
         // Assert
         Assert.Equal(0, summary.Succeeded);
@@ -143,13 +154,23 @@ public sealed class RangeReducerTests
     }
 
     [Fact]
-    public async Task ReduceShardsAsync_ShardBlobMissing_Throws()
+    public async Task ReduceShardsAsync_CallBlobMissing_Throws()
     {
-        // Arrange
-        var records = new List<ShardRecord> { new(0, ShardStatus.Succeeded, JobBlobLayout.Shard(JobId, 0), 10, 1, 1, null) };
+        await Assert.ThrowsAsync<InvalidDataException>(() => _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, "montecarlo-pi", 0, 1, [JobBlobLayout.Call(JobId, [new ShardAttempt(0, 1)], 0)], [])));
+    }
 
-        // Act / Assert
-        await Assert.ThrowsAsync<InvalidDataException>(() => _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, "montecarlo-pi", 0, 1, records)));
+    [Fact]
+    public async Task ReduceShardsAsync_ShardInNoBlob_ThrowsRatherThanDroppingIt()
+    {
+        // Arrange: shards 0 and 1 ran, shard 2 is nowhere.
+        var spec = Specs.MonteCarlo(shards: 3, samples: 300);
+        var (blobs, _) = await RunShardsAsync(spec, 0, 2);
+
+        // Act
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, spec.Workload, 0, 3, blobs, [])));
+
+        // Assert
+        Assert.Contains("Shard 2", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -160,8 +181,7 @@ public sealed class RangeReducerTests
         var children = new List<RangeSummary>();
         foreach (var (start, end) in new[] { (0, 4), (4, 8), (8, 10) })
         {
-            var records = await RunShardsAsync(spec, start, end, new HashSet<int> { 5 });
-            children.Add(await _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, spec.Workload, start, end, records)));
+            children.Add(await ReduceAsync(spec, start, end, [5]));
         }
 
         // Act
@@ -182,8 +202,8 @@ public sealed class RangeReducerTests
     {
         // Arrange
         var spec = Specs.Flaky(shards: 4, failShards: [], failAttempts: 0);
-        var first = await _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, spec.Workload, 0, 2, await RunShardsAsync(spec, 0, 2, new HashSet<int> { 0, 1 })));
-        var second = await _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, spec.Workload, 2, 4, await RunShardsAsync(spec, 2, 4)));
+        var first = await ReduceAsync(spec, 0, 2, [0, 1]);
+        var second = await ReduceAsync(spec, 2, 4);
 
         // Act
         var merged = await _reducer.MergeRangesAsync(new MergeRangesInput(JobId, spec.Workload, 0, 4, [first, second]));

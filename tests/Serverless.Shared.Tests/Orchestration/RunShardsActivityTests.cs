@@ -10,53 +10,91 @@ public sealed class RunShardsActivityTests
 {
     private const string JobId = "job-batch";
     private readonly InMemoryBlobStore _blobs = new();
+    private readonly JobDocuments _documents;
     private readonly RunShardsActivity _activity;
 
     public RunShardsActivityTests()
     {
-        _activity = new RunShardsActivity(Specs.Catalog(), _blobs);
+        _documents = new JobDocuments(_blobs);
+        _activity = new RunShardsActivity(Specs.Catalog(), _blobs, _documents);
     }
 
+    private static ShardJob JobOf(JobSpec spec) => new(spec.Workload, spec.Shards, spec.Seed, spec.Retry);
+
+    private IReadOnlyList<ShardResult> Stored(string blob) => JobJson.Deserialize<ShardResults>(_blobs.Get(blob)).Shards;
+
     [Fact]
-    public async Task ExecuteAsync_BatchWithOneThrowingShard_ReportsItsErrorAndRunsTheRest()
+    public async Task ExecuteAsync_BatchWithOneThrowingShard_WritesOneBlobWithEveryAttemptAndReportsTheFailure()
     {
         // Arrange
         var spec = Specs.Flaky(shards: 6, failShards: [3], failAttempts: 1);
+        await _documents.StoreSpecAsync(JobId, spec);
         var batch = Enumerable.Range(0, 6).Select(i => new ShardAttempt(i, 1)).ToList();
 
         // Act
-        var outcomes = await _activity.ExecuteAsync(new RunShardsInput(JobId, spec.Workload, spec.Parameters, spec.Shards, spec.Seed, batch));
+        var call = await _activity.ExecuteAsync(new RunShardsInput(JobId, JobOf(spec), batch));
 
-        // Assert
-        Assert.Equal(Enumerable.Range(0, 6), outcomes.Select(o => o.Index));
-        var failed = Assert.Single(outcomes, o => o.Error is not null);
-        Assert.Equal(3, failed.Index);
+        // Assert: one blob for the call, named after its attempts, holding all six.
+        Assert.Equal(JobBlobLayout.Call(JobId, batch, 0), call.Blob);
+        Assert.Single(_blobs.Paths, p => p.Contains("/shards/", StringComparison.Ordinal));
+        Assert.Equal(Enumerable.Range(0, 6), call.Shards.Select(o => o.Index));
+        Assert.Equal([3], call.Shards.Where(o => !o.Succeeded).Select(o => o.Index));
+        var stored = Stored(call.Blob!);
+        var failed = Assert.Single(stored, r => r.Status == ShardStatus.Failed);
         Assert.Contains("failed on purpose on attempt 1", failed.Error, StringComparison.Ordinal);
-        Assert.Null(failed.Blob);
-        Assert.False(_blobs.Contains(JobBlobLayout.Shard(JobId, 3)));
-        Assert.All(outcomes.Where(o => o.Index != 3), o => Assert.True(_blobs.Contains(o.Blob!)));
+        Assert.Null(failed.Partial);
+        Assert.All(stored.Where(r => r.Index != 3), r => Assert.Equal(r.Index, r.Partial!.Value.GetProperty("indexSum").GetInt64()));
     }
 
     [Fact]
-    public async Task ExecuteAsync_SecondAttemptOfSameShard_OverwritesItsOwnBlob()
+    public async Task ExecuteAsync_SameCallTwice_WritesTheSameBlobAgain_ARetryWritesItsOwn()
     {
         // Arrange
         var spec = Specs.Flaky(shards: 2, failShards: [], failAttempts: 0);
+        await _documents.StoreSpecAsync(JobId, spec);
 
-        // Act
-        await _activity.ExecuteAsync(new RunShardsInput(JobId, spec.Workload, spec.Parameters, 2, spec.Seed, [new ShardAttempt(1, 1)]));
-        await _activity.ExecuteAsync(new RunShardsInput(JobId, spec.Workload, spec.Parameters, 2, spec.Seed, [new ShardAttempt(1, 2)]));
+        // Act: a replayed call, then the shard's retry alone.
+        var first = await _activity.ExecuteAsync(new RunShardsInput(JobId, JobOf(spec), [new ShardAttempt(0, 1), new ShardAttempt(1, 1)]));
+        var replay = await _activity.ExecuteAsync(new RunShardsInput(JobId, JobOf(spec), [new ShardAttempt(0, 1), new ShardAttempt(1, 1)]));
+        var retry = await _activity.ExecuteAsync(new RunShardsInput(JobId, JobOf(spec), [new ShardAttempt(1, 2)]));
 
         // Assert
-        Assert.Equal(2, _blobs.WriteCount(JobBlobLayout.Shard(JobId, 1)));
-        Assert.Single(_blobs.Paths, p => p.Contains("/shards/", StringComparison.Ordinal));
-        Assert.Equal(2, JobJson.Deserialize<ShardOutput>(_blobs.Get(JobBlobLayout.Shard(JobId, 1))).Attempt);
+        Assert.Equal(first.Blob, replay.Blob);
+        Assert.Equal(2, _blobs.WriteCount(first.Blob!));
+        Assert.NotEqual(first.Blob, retry.Blob);
+        Assert.Equal(2, _blobs.Paths.Count(p => p.Contains("/shards/", StringComparison.Ordinal)));
+        Assert.Equal(2, Assert.Single(Stored(retry.Blob!)).Attempt);
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_ReadsParametersFromTheSpecBlobOncePerProcess()
+    {
+        // Arrange: the message carries no parameters; the spec blob does.
+        var spec = Specs.MonteCarlo(shards: 4, samples: 4_000);
+        await _documents.StoreSpecAsync(JobId, spec);
+        var activity = new RunShardsActivity(Specs.Catalog(), _blobs, new JobDocuments(_blobs));
+
+        // Act
+        var call = await activity.ExecuteAsync(new RunShardsInput(JobId, JobOf(spec), [new ShardAttempt(2, 1)]));
+        await activity.ExecuteAsync(new RunShardsInput(JobId, JobOf(spec), [new ShardAttempt(3, 1)]));
+
+        // Assert
+        Assert.Equal(1_000, Assert.Single(Stored(call.Blob!)).Partial!.Value.GetProperty("samples").GetInt64());
+        Assert.Equal(1, _blobs.ReadCount(JobBlobLayout.Spec(JobId)));
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_NoSpecBlob_ThrowsSoTheWholeCallFails()
+    {
+        var spec = Specs.Flaky(shards: 1, failShards: [], failAttempts: 0);
+
+        await Assert.ThrowsAsync<InvalidDataException>(() => _activity.ExecuteAsync(new RunShardsInput("never-stored", JobOf(spec), [new ShardAttempt(0, 1)])));
     }
 
     [Fact]
     public async Task ExecuteAsync_UnknownWorkload_ThrowsSoTheWholeCallFails()
     {
-        var input = new RunShardsInput(JobId, "nope", new Dictionary<string, System.Text.Json.JsonElement>(), 1, 0, [new ShardAttempt(0, 1)]);
+        var input = new RunShardsInput(JobId, new ShardJob("nope", 1, 0, Specs.FastRetry()), [new ShardAttempt(0, 1)]);
 
         await Assert.ThrowsAsync<KeyNotFoundException>(() => _activity.ExecuteAsync(input));
     }

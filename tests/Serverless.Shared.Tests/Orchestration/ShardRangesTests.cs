@@ -21,12 +21,14 @@ public sealed class ShardRangesTests
         { 0, 1_001, 1_000, 1_000, 1_000 },
     };
 
+    private static ShardJob Job(int shards) => new("montecarlo-pi", shards, 0, Specs.FastRetry());
+
     [Theory]
     [MemberData(nameof(SplitCases))]
     public void Split_Range_ChildrenTileRangeWithinSizeCountAndParallelismBudget(int start, int end, int parallelism, int perOrchestration, int expectedChildSize)
     {
         // Arrange
-        var range = new RangeInput("job", Specs.MonteCarlo(end, end), start, end, parallelism, perOrchestration);
+        var range = new RangeInput("job", Job(end), start, end, parallelism, perOrchestration);
 
         // Act
         var children = ShardRanges.Split(range);
@@ -59,7 +61,7 @@ public sealed class ShardRangesTests
     public void Split_ChildrenSplitAgain_LeavesAreAtMostShardsPerOrchestration()
     {
         // Arrange
-        var root = new RangeInput("job", Specs.MonteCarlo(1_000, 1_000), 0, 1_000, 50, 7);
+        var root = new RangeInput("job", Job(1_000), 0, 1_000, 50, 7);
         var leaves = new List<RangeInput>();
         var pending = new Stack<RangeInput>([root]);
 
@@ -89,10 +91,10 @@ public sealed class ShardRangesTests
     public void ChildInstanceId_Child_StartsWithJobIdAndColon()
     {
         // Arrange
-        var child = new RangeInput("job42", Specs.MonteCarlo(20, 20), 16, 20, 4, 4);
+        var child = new RangeInput("job42", Job(20), 16, 20, 4, 4);
 
         // Act
-        var id = ShardRanges.ChildInstanceId("job42", child);
+        var id = ShardRanges.ChildInstanceId("job42", child.Start, child.End, child.Redrive);
 
         // Assert
         Assert.Equal("job42:16-20", id);

@@ -8,12 +8,15 @@ public sealed class InMemoryBlobStore : IBlobStore
 {
     private readonly ConcurrentDictionary<string, BinaryData> _blobs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _writes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _reads = new(StringComparer.Ordinal);
 
     public IReadOnlyCollection<string> Paths => _blobs.Keys.Order(StringComparer.Ordinal).ToList();
 
     public bool Contains(string path) => _blobs.ContainsKey(path);
 
     public int WriteCount(string path) => _writes.TryGetValue(path, out var count) ? count : 0;
+
+    public int ReadCount(string path) => _reads.TryGetValue(path, out var count) ? count : 0;
 
     public BinaryData Get(string path) =>
         _blobs.TryGetValue(path, out var data) ? data : throw new KeyNotFoundException($"No blob '{path}'.");
@@ -30,8 +33,11 @@ public sealed class InMemoryBlobStore : IBlobStore
     public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default) =>
         Task.FromResult(_blobs.TryRemove(path, out _));
 
-    public Task<BinaryData?> ReadAsync(string path, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_blobs.TryGetValue(path, out var data) ? data : null);
+    public Task<BinaryData?> ReadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        _reads.AddOrUpdate(path, 1, (_, count) => count + 1);
+        return Task.FromResult(_blobs.TryGetValue(path, out var data) ? data : null);
+    }
 
     public Task<BinaryData?> ReadRangeAsync(string path, long offset, long length, CancellationToken cancellationToken = default)
     {
