@@ -194,6 +194,10 @@ public sealed class LocalEngine : IAsyncDisposable
         ExtendedSessionsEnabled = durable.ExtendedSessionsEnabled,
         MaxQueuePollingInterval = durable.MaxQueuePollingInterval,
         ControlQueueBatchSize = durable.ControlQueueBatchSize,
+        // How long a dequeued message stays invisible: what a crashed worker's work waits before another takes it.
+        // A running activity's lock is renewed by the dispatcher, so a longer shard is not handed out twice.
+        WorkItemQueueVisibilityTimeout = durable.WorkItemQueueVisibilityTimeout,
+        ControlQueueVisibilityTimeout = durable.ControlQueueVisibilityTimeout,
         WorkerId = $"{Environment.MachineName}-{Environment.ProcessId}",
         // A start refused for an existing id must say so (batches count on it), not be dropped silently.
         ThrowExceptionOnInvalidDedupeStatus = true,
