@@ -32,6 +32,12 @@ public sealed record LocalHostOptions(LocalSettings Settings, Func<IBlobStore, W
 
     /// <summary>With the worker: how often finished jobs past their retention are purged; null (the default) never.</summary>
     public TimeSpan? RetentionInterval { get; init; }
+
+    /// <summary>
+    /// Counts every request of this host's storage clients (the engine's, the blob store's, the job index's); null
+    /// (the default) adds nothing to their pipelines. GPU stage processes use their own clients and are not counted.
+    /// </summary>
+    public StorageRequestCounter? StorageRequests { get; init; }
 }
 
 /// <summary>

@@ -28,6 +28,7 @@ public static class BenchCommand
         var bench = new Command("bench", "Measure efficiency against a direct parallel loop, and trivial fan-out throughput.") { shards, seconds, trivial };
         bench.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(shards), parse.GetValue(seconds), parse.GetValue(trivial), cancellationToken));
         bench.Subcommands.Add(GpuBenchCommand.Create());
+        bench.Subcommands.Add(BenchScaleCommand.Create());
         return bench;
     }
 
@@ -112,7 +113,7 @@ public static class BenchCommand
     /// Runs a job and times it from submission to the completion time the engine recorded, so this loop can
     /// poll slowly and stay out of the measurement.
     /// </summary>
-    private static async Task<(TimeSpan Elapsed, JobStatusView Status)> TimeJobAsync(LocalEngine engine, JobSpec spec, CancellationToken cancellationToken)
+    internal static async Task<(TimeSpan Elapsed, JobStatusView Status)> TimeJobAsync(LocalEngine engine, JobSpec spec, CancellationToken cancellationToken)
     {
         var submitted = DateTimeOffset.UtcNow;
         var jobId = await engine.Jobs.StartAsync(spec, cancellationToken).ConfigureAwait(false);
@@ -128,7 +129,7 @@ public static class BenchCommand
             : throw new InvalidOperationException($"Benchmark job {jobId} ended {status?.Phase}: {status?.Error}");
     }
 
-    private static string Describe(LocalHostOptions options, string storage)
+    internal static string Describe(LocalHostOptions options, string storage)
     {
         var d = options.Settings.Durable;
         var cpu = File.Exists("/proc/cpuinfo") ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':')[1].Trim() : null;

@@ -12,22 +12,34 @@ public sealed record DurableSettings(
     int MaxConcurrentOrchestratorFunctions,
     bool ExtendedSessionsEnabled,
     TimeSpan MaxQueuePollingInterval,
-    int ControlQueueBatchSize);
+    int ControlQueueBatchSize,
+    TimeSpan WorkItemQueueVisibilityTimeout,
+    TimeSpan ControlQueueVisibilityTimeout);
 
 /// <summary>
-/// What the local host reads, the way the Functions host reads it: host.json for durable settings,
-/// <c>AzureWebJobsStorage</c> from the environment first and local.settings.json's Values second.
+/// What the local host reads, the way the Functions host reads it: host.json for durable settings, overridden
+/// by <c>AzureFunctionsJobHost__{path}</c> environment variables (e.g. <c>AzureFunctionsJobHost__extensions__durableTask__hubName</c>),
+/// and <c>AzureWebJobsStorage</c> from the environment first and local.settings.json's Values second.
 /// </summary>
 public sealed record LocalSettings(string AppRoot, string? StorageConnection, DurableSettings Durable, JobEngineOptions Engine)
 {
     public const string StorageSetting = "AzureWebJobsStorage";
+
+    /// <summary>The prefix of environment variables that override host.json values, as in Functions.</summary>
+    public const string HostOverridePrefix = "AzureFunctionsJobHost__";
+
+    /// <summary>The provider's default visibility timeout of dequeued queue messages.</summary>
+    private static readonly TimeSpan DefaultVisibilityTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>Azurite's state when the local host starts it itself (git-ignored).</summary>
     public string AzuriteLocation => Path.Combine(AppRoot, ".azurite");
 
     public static LocalSettings Load(string appRoot)
     {
-        var host = new ConfigurationBuilder().AddJsonFile(Path.Combine(appRoot, "host.json"), optional: true).Build();
+        var host = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(appRoot, "host.json"), optional: true)
+            .AddEnvironmentVariables(HostOverridePrefix)
+            .Build();
         var values = new ConfigurationBuilder().AddJsonFile(Path.Combine(appRoot, "local.settings.json"), optional: true).Build();
         var storage = Environment.GetEnvironmentVariable(StorageSetting) ?? values[$"Values:{StorageSetting}"];
 
@@ -39,8 +51,10 @@ public sealed record LocalSettings(string AppRoot, string? StorageConnection, Du
             Int(durable["maxConcurrentActivityFunctions"], 10 * Environment.ProcessorCount),
             Int(durable["maxConcurrentOrchestratorFunctions"], 10 * Environment.ProcessorCount),
             bool.TryParse(durable["extendedSessionsEnabled"], out var extended) && extended,
-            TimeSpan.TryParse(provider["maxQueuePollingInterval"], CultureInfo.InvariantCulture, out var polling) ? polling : TimeSpan.FromSeconds(30),
-            Int(provider["controlQueueBatchSize"], 32));
+            Time(provider["maxQueuePollingInterval"], TimeSpan.FromSeconds(30)),
+            Int(provider["controlQueueBatchSize"], 32),
+            Time(provider["workItemQueueVisibilityTimeout"], DefaultVisibilityTimeout),
+            Time(provider["controlQueueVisibilityTimeout"], DefaultVisibilityTimeout));
         var engine = JobEngineOptions.From(host.GetSection("serverless"));
         return new LocalSettings(appRoot, string.IsNullOrWhiteSpace(storage) ? null : storage, settings, engine);
     }
@@ -58,6 +72,9 @@ public sealed record LocalSettings(string AppRoot, string? StorageConnection, Du
 
         throw new FileNotFoundException($"No host.json in {start} or any folder above it; run from the repository.");
     }
+
+    private static TimeSpan Time(string? text, TimeSpan defaultValue) =>
+        TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) ? value : defaultValue;
 
     private static int Int(string? text, int defaultValue) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : defaultValue;

@@ -1,5 +1,7 @@
+using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Microsoft.DurableTask;
@@ -16,6 +18,7 @@ using Serverless.Jobs;
 using Serverless.Local.Batches;
 using Serverless.Local.Configuration;
 using Serverless.Local.Stages;
+using Serverless.Local.Storage;
 using Serverless.Stages;
 using Serverless.Orchestration;
 using Serverless.Storage;
@@ -63,13 +66,14 @@ public sealed class LocalEngine : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var (settings, loggerFactory) = (options.Settings, options.LoggerFactory);
-        var service = new AzureStorageOrchestrationService(ToServiceSettings(settings.Durable, connectionString, loggerFactory));
+        var counter = options.StorageRequests;
+        var service = new AzureStorageOrchestrationService(ToServiceSettings(settings.Durable, connectionString, counter, loggerFactory));
         await service.CreateIfNotExistsAsync().ConfigureAwait(false);
 
-        var blobs = new BlobStore(new BlobServiceClient(connectionString));
+        var blobs = new BlobStore(new BlobServiceClient(connectionString, Counted(new BlobClientOptions(), StorageService.Blob, counter)));
         var workloads = options.Workloads(blobs);
         var engine = new TaskHubEngine(service, JsonDataConverter.Default);
-        var index = new TableJobIndex(new TableServiceClient(connectionString), settings.Durable.HubName);
+        var index = new TableJobIndex(new TableServiceClient(connectionString, Counted(new TableClientOptions(), StorageService.Table, counter)), settings.Durable.HubName);
         var launcher = new LocalProcessLauncher(blobs, connectionString, options.StageCommand);
         var jobs = new JobService(engine, index, blobs, new JobSpecParser(workloads), settings.Engine, TimeProvider.System, launcher);
 
@@ -170,9 +174,19 @@ public sealed class LocalEngine : IAsyncDisposable
     private static FactoryCreator<DurableTask.Core.TaskActivity> Activity(DurableTaskShimFactory shims, string name, ITaskActivity activity) =>
         new(name, () => shims.CreateActivity(new TaskName(name), activity));
 
-    private static AzureStorageOrchestrationServiceSettings ToServiceSettings(DurableSettings durable, string connectionString, ILoggerFactory loggerFactory) => new()
+    private static T Counted<T>(T options, StorageService service, StorageRequestCounter? counter)
+        where T : ClientOptions => counter is null ? options : counter.AddTo(options, service);
+
+    /// <summary>
+    /// The provider's settings, from host.json's durable ones. Its clients get options of their own: the provider
+    /// adds its own policies to the options it is given.
+    /// </summary>
+    private static AzureStorageOrchestrationServiceSettings ToServiceSettings(DurableSettings durable, string connectionString, StorageRequestCounter? counter, ILoggerFactory loggerFactory) => new()
     {
-        StorageAccountClientProvider = new StorageAccountClientProvider(connectionString),
+        StorageAccountClientProvider = new StorageAccountClientProvider(
+            StorageServiceClientProvider.ForBlob(connectionString, Counted(new BlobClientOptions(), StorageService.Blob, counter)),
+            StorageServiceClientProvider.ForQueue(connectionString, Counted(new QueueClientOptions(), StorageService.Queue, counter)),
+            StorageServiceClientProvider.ForTable(connectionString, Counted(new TableClientOptions(), StorageService.Table, counter))),
         TaskHubName = durable.HubName,
         PartitionCount = durable.PartitionCount,
         MaxConcurrentTaskActivityWorkItems = durable.MaxConcurrentActivityFunctions,
@@ -180,6 +194,10 @@ public sealed class LocalEngine : IAsyncDisposable
         ExtendedSessionsEnabled = durable.ExtendedSessionsEnabled,
         MaxQueuePollingInterval = durable.MaxQueuePollingInterval,
         ControlQueueBatchSize = durable.ControlQueueBatchSize,
+        // How long a dequeued message stays invisible: what a crashed worker's work waits before another takes it.
+        // A running activity's lock is renewed by the dispatcher, so a longer shard is not handed out twice.
+        WorkItemQueueVisibilityTimeout = durable.WorkItemQueueVisibilityTimeout,
+        ControlQueueVisibilityTimeout = durable.ControlQueueVisibilityTimeout,
         WorkerId = $"{Environment.MachineName}-{Environment.ProcessId}",
         // A start refused for an existing id must say so (batches count on it), not be dropped silently.
         ThrowExceptionOnInvalidDedupeStatus = true,

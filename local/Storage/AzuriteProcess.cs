@@ -26,6 +26,9 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
 
     public IReadOnlyList<int> Ports { get; }
 
+    /// <summary>The node processes' ids, by service: blob, queue, table (for measuring their CPU time).</summary>
+    public IReadOnlyList<int> ProcessIds => _processes.Select(p => p.Id).ToArray();
+
     public string ConnectionString => ConnectionStringFor(Ports);
 
     public static string ConnectionStringFor(IReadOnlyList<int> ports) => string.Create(

@@ -15,14 +15,26 @@ public sealed class LocalSettingsTests : IDisposable
             { "version": "2.0", "extensions": { "durableTask": {
                 "hubName": "MyHub", "maxConcurrentActivityFunctions": 7, "maxConcurrentOrchestratorFunctions": 3,
                 "extendedSessionsEnabled": true,
-                "storageProvider": { "partitionCount": 2, "controlQueueBatchSize": 16, "maxQueuePollingInterval": "00:00:02" } } },
+                "storageProvider": { "partitionCount": 2, "controlQueueBatchSize": 16, "maxQueuePollingInterval": "00:00:02",
+                  "workItemQueueVisibilityTimeout": "00:00:30", "controlQueueVisibilityTimeout": "00:00:45" } } },
               "serverless": { "shardsPerOrchestration": 25 } }
             """);
 
         var settings = LocalSettings.Load(_root);
 
-        Assert.Equal(new DurableSettings("MyHub", 2, 7, 3, true, TimeSpan.FromSeconds(2), 16), settings.Durable);
+        Assert.Equal(new DurableSettings("MyHub", 2, 7, 3, true, TimeSpan.FromSeconds(2), 16, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(45)), settings.Durable);
         Assert.Equal(25, settings.Engine.ShardsPerOrchestration);
+    }
+
+    [Fact]
+    public void Load_NoVisibilityTimeouts_KeepsTheProvidersFiveMinutes()
+    {
+        File.WriteAllText(Path.Combine(_root, "host.json"), """{ "version": "2.0" }""");
+
+        var durable = LocalSettings.Load(_root).Durable;
+
+        Assert.Equal(TimeSpan.FromMinutes(5), durable.WorkItemQueueVisibilityTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(5), durable.ControlQueueVisibilityTimeout);
     }
 
     [Fact]

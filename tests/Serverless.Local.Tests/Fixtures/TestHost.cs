@@ -54,13 +54,19 @@ public sealed class TestHost : IAsyncDisposable
         double gpuPollSeconds = 1,
         double gpuTimeoutSeconds = 120,
         LocalStageCommand? stageCommand = null,
-        TimeSpan? batchScanInterval = null)
+        TimeSpan? batchScanInterval = null,
+        TimeSpan? visibilityTimeout = null)
     {
         var settings = LocalSettings.Load(AzuriteFixture.AppRoot);
         settings = settings with
         {
             StorageConnection = azurite.ConnectionString,
-            Durable = settings.Durable with { HubName = hubName ?? NewHubName() },
+            Durable = settings.Durable with
+            {
+                HubName = hubName ?? NewHubName(),
+                WorkItemQueueVisibilityTimeout = visibilityTimeout ?? settings.Durable.WorkItemQueueVisibilityTimeout,
+                ControlQueueVisibilityTimeout = visibilityTimeout ?? settings.Durable.ControlQueueVisibilityTimeout,
+            },
             Engine = settings.Engine with
             {
                 ShardsPerOrchestration = shardsPerOrchestration,

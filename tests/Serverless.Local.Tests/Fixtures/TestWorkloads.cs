@@ -10,11 +10,13 @@ public sealed record FlakyParameters(int FailShard, int FailAttempts, int Millis
 /// <summary>
 /// Fails shard <c>failShard</c> on its first <c>failAttempts</c> attempts (the attempt number comes from the
 /// engine), so retries and failures are deterministic. Counts the shards this instance ran, so a test can
-/// tell which of two hosts did the work.
+/// tell which of two hosts did the work, and every start of a shard, so a test can tell one ran twice.
 /// </summary>
 public sealed class FlakyWorkload : Workload<FlakyParameters, (FlakyParameters Parameters, ShardPosition Position), long, long>
 {
     public ConcurrentBag<int> Ran { get; } = [];
+
+    public ConcurrentBag<int> Started { get; } = [];
 
     public override string Name => "flaky";
 
@@ -28,6 +30,7 @@ public sealed class FlakyWorkload : Workload<FlakyParameters, (FlakyParameters P
     public override async ValueTask<long> RunAsync((FlakyParameters Parameters, ShardPosition Position) shard, CancellationToken cancellationToken)
     {
         var (parameters, position) = shard;
+        Started.Add(position.Index);
         if (parameters.Milliseconds > 0)
         {
             await Task.Delay(parameters.Milliseconds, cancellationToken);

@@ -1,0 +1,263 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.Logging;
+using Serverless.Jobs;
+using Serverless.Local.Storage;
+
+namespace Serverless.Local.Commands;
+
+/// <summary>
+/// <c>bench scale</c>: trivial fan-out jobs of growing size in one run, each on a fresh task hub, with what each
+/// shard costs: storage requests by service and kind, history bytes, the host's peak memory and Azurite's CPU.
+/// A flat cost per shard shows as a rate that does not fall with size.
+/// </summary>
+public static class BenchScaleCommand
+{
+    public static Command Create()
+    {
+        var sizes = new Option<string>("--sizes") { Description = "Shard counts, comma-separated.", DefaultValueFactory = _ => "1000,10000,100000" };
+        var timeout = new Option<int>("--timeout-minutes") { Description = "Each job fails the benchmark when it takes longer.", DefaultValueFactory = _ => 60 };
+        var command = new Command("scale", "Trivial fan-out at growing sizes: shards/s, storage requests, history bytes and memory per shard.") { sizes, timeout };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(sizes)!, TimeSpan.FromMinutes(parse.GetValue(timeout)), cancellationToken));
+        return command;
+    }
+
+    private sealed record Measurement(
+        int Shards,
+        TimeSpan Elapsed,
+        IReadOnlyDictionary<StorageRequestKind, long> Requests,
+        long HistoryBytes,
+        long PeakRssBytes,
+        IReadOnlyList<TimeSpan>? AzuriteCpu)
+    {
+        public double Rate => Shards / Elapsed.TotalSeconds;
+
+        public double PerShard(long value) => (double)value / Shards;
+    }
+
+    private static async Task<int> RunAsync(string sizesText, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (ParseSizes(sizesText) is not { } sizes)
+        {
+            await Console.Error.WriteLineAsync($"--sizes: expected comma-separated shard counts from 1 to {JobLimits.MaxShards:N0}, got '{sizesText}'.").ConfigureAwait(false);
+            return 2;
+        }
+
+        var options = CliContext.Options(LogLevel.Warning, runWorker: true);
+        // A fresh in-memory emulator unless storage is configured, as for bench.
+        await using var azurite = options.Settings.StorageConnection is null
+            ? await AzuriteProcess.StartAsync(options.Settings.AppRoot, location: null, options.LoggerFactory.CreateLogger("Azurite"), preferDefaultPorts: false, cancellationToken).ConfigureAwait(false)
+            : null;
+        var connectionString = azurite?.ConnectionString ?? options.Settings.StorageConnection!;
+        var counter = new StorageRequestCounter();
+        var stamp = DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+        Console.WriteLine(BenchCommand.Describe(options, azurite is null ? "the configured AzureWebJobsStorage" : "Azurite, in memory, started for this run"));
+        Console.WriteLine($"Jobs: sleep, 0 ms a shard, maxParallelism {JobLimits.MaxParallelism}; sizes {string.Join(", ", sizes.Select(s => s.ToString("N0", CultureInfo.InvariantCulture)))}; each on its own task hub");
+
+        var results = new List<Measurement>();
+        foreach (var size in sizes)
+        {
+            // One task hub per size: every size starts on empty history and queues, not on what smaller ones left,
+            // and deleting it afterwards frees the emulator's memory.
+            var hostOptions = options with
+            {
+                BatchScanInterval = null,
+                StorageRequests = counter,
+                Settings = options.Settings with
+                {
+                    StorageConnection = connectionString,
+                    Durable = options.Settings.Durable with { HubName = $"scale{stamp}n{size}" },
+                },
+            };
+            try
+            {
+                var measurement = await MeasureAsync(hostOptions, connectionString, size, counter, azurite, timeout, cancellationToken).ConfigureAwait(false);
+                results.Add(measurement);
+                Console.WriteLine($"  {size:N0} shards in {measurement.Elapsed.TotalSeconds:0.00} s = {measurement.Rate:0.0} shards/s");
+            }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+            {
+                await Console.Error.WriteLineAsync($"bench scale: the {size:N0}-shard job failed: {e.Message}").ConfigureAwait(false);
+                return 1;
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(Report(results));
+        return 0;
+    }
+
+    private static async Task<Measurement> MeasureAsync(LocalHostOptions options, string connectionString, int size, StorageRequestCounter counter, AzuriteProcess? azurite, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var hub = options.Settings.Durable.HubName;
+        var spec = new JobSpec("sleep", new Dictionary<string, JsonElement> { ["milliseconds"] = JsonSerializer.SerializeToElement(0) }, size, JobLimits.MaxParallelism, RetrySpec.Default, 0, Seed: 0);
+        await using var host = await LocalHost.StartAsync(options).ConfigureAwait(false);
+        try
+        {
+            // Creating the hub's tables and queues and the first job's JIT are not what is measured.
+            await BenchCommand.TimeJobAsync(host.Engine, spec with { Shards = 4 }, cancellationToken).ConfigureAwait(false);
+            GC.Collect();
+            ResetPeakRss();
+            counter.Reset();
+            var cpuBefore = AzuriteCpu(azurite);
+
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout);
+            (TimeSpan Elapsed, Api.JobStatusView Status) run;
+            try
+            {
+                run = await BenchCommand.TimeJobAsync(host.Engine, spec, deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"it did not finish within {timeout.TotalMinutes:0} minutes.");
+            }
+
+            var requests = counter.Snapshot();
+            var cpuAfter = AzuriteCpu(azurite);
+            var peak = PeakRss();
+            var ran = run.Status.Output?.Result?.GetProperty("shards").GetInt64();
+            if (ran != size)
+            {
+                throw new InvalidOperationException($"job {run.Status.InstanceId} reports {ran} shards run, not {size}.");
+            }
+
+            var historyBytes = await HistoryBytesAsync(connectionString, hub, run.Status.InstanceId, cancellationToken).ConfigureAwait(false);
+            return new Measurement(size, run.Elapsed, requests, historyBytes, peak, cpuBefore is null ? null : [.. cpuAfter!.Zip(cpuBefore, (after, before) => after - before)]);
+        }
+        finally
+        {
+            await host.Engine.DeleteTaskHubAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The job's history: its rows in the hub's History table (its own partition and its ranges', whose ids
+    /// start with "{jobId}:"), each row the sum of its values' sizes, plus its large-message blobs.
+    /// </summary>
+    private static async Task<long> HistoryBytesAsync(string connectionString, string hub, string jobId, CancellationToken cancellationToken)
+    {
+        long bytes = 0;
+        var history = new TableServiceClient(connectionString).GetTableClient(hub + "History");
+        var ranges = jobId + ":";
+        var afterRanges = jobId + ";"; // ';' follows ':', so this bounds every "{jobId}:…" key
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {jobId} or (PartitionKey ge {ranges} and PartitionKey lt {afterRanges})");
+        await foreach (var row in history.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            bytes += row.Where(p => p.Key != "odata.etag").Sum(p => ValueBytes(p.Value));
+        }
+
+        // The provider names large-message blobs "{instanceId}/…".
+        var largeMessages = new BlobServiceClient(connectionString).GetBlobContainerClient(hub.ToLowerInvariant() + "-largemessages");
+        if (await largeMessages.ExistsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await foreach (var blob in largeMessages.GetBlobsAsync(BlobTraits.None, BlobStates.None, jobId, cancellationToken).ConfigureAwait(false))
+            {
+                if (blob.Name.StartsWith(jobId + "/", StringComparison.Ordinal) || blob.Name.StartsWith(ranges, StringComparison.Ordinal))
+                {
+                    bytes += blob.Properties.ContentLength ?? 0;
+                }
+            }
+        }
+
+        return bytes;
+    }
+
+    private static long ValueBytes(object? value) => value switch
+    {
+        null => 0,
+        string text => Encoding.UTF8.GetByteCount(text),
+        byte[] data => data.Length,
+        BinaryData data => data.ToMemory().Length,
+        bool => 1,
+        int => 4,
+        Guid => 16,
+        _ => 8, // long, double, DateTimeOffset
+    };
+
+    /// <summary>Clears the kernel's high-water mark of this process's resident memory (Linux), so each job's peak is its own.</summary>
+    private static void ResetPeakRss()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not Linux, or not allowed: the peak then counts from the process's start.
+        }
+    }
+
+    private static long PeakRss()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.PeakWorkingSet64;
+    }
+
+    private static TimeSpan[]? AzuriteCpu(AzuriteProcess? azurite)
+    {
+        if (azurite is null)
+        {
+            return null;
+        }
+
+        return [.. azurite.ProcessIds.Select(id =>
+        {
+            using var process = Process.GetProcessById(id);
+            return process.TotalProcessorTime;
+        })];
+    }
+
+    private static int[]? ParseSizes(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var sizes = new List<int>();
+        foreach (var part in parts)
+        {
+            if (!int.TryParse(part.Replace("_", string.Empty, StringComparison.Ordinal), NumberStyles.Integer, CultureInfo.InvariantCulture, out var size) || size < 1 || size > JobLimits.MaxShards)
+            {
+                return null;
+            }
+
+            sizes.Add(size);
+        }
+
+        return sizes.Count == 0 ? null : [.. sizes];
+    }
+
+    /// <summary>Markdown tables (for BENCHMARKS.md): one row a size, then requests per shard by kind, then the rate ratio.</summary>
+    private static string Report(IReadOnlyList<Measurement> results)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        text.AppendLine("| shards | time | **shards/s** | storage requests / shard | history bytes / shard | host peak RSS | Azurite CPU-s (blob / queue / table) |");
+        text.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var m in results)
+        {
+            var cpu = m.AzuriteCpu is null ? "—" : string.Join(" / ", m.AzuriteCpu.Select(t => t.TotalSeconds.ToString("0.0", c)));
+            text.AppendLine(c, $"| {m.Shards:N0} | {m.Elapsed.TotalSeconds:0.00} s | **{m.Rate:0.0}** | {m.PerShard(m.Requests.Values.Sum()):0.00} | {m.PerShard(m.HistoryBytes):N0} | {m.PeakRssBytes / (1024.0 * 1024):0} MiB | {cpu} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine(c, $"| requests / shard | {string.Join(" | ", results.Select(m => m.Shards.ToString("N0", c)))} |");
+        text.AppendLine(c, $"| --- |{string.Concat(results.Select(_ => " --- |"))}");
+        foreach (var kind in Enum.GetValues<StorageRequestKind>().Where(k => results.Any(m => m.Requests[k] > 0)))
+        {
+            var (service, name) = StorageRequestCounter.Describe(kind);
+            text.AppendLine(c, $"| {service} {name} | {string.Join(" | ", results.Select(m => m.PerShard(m.Requests[kind]).ToString("0.000", c)))} |");
+        }
+
+        var smallest = results.MinBy(m => m.Shards)!;
+        var largest = results.MaxBy(m => m.Shards)!;
+        text.AppendLine();
+        text.Append(c, $"Rate at {largest.Shards:N0} shards / rate at {smallest.Shards:N0} shards = **{largest.Rate / smallest.Rate:0.00}** (1.00 is a flat cost per shard). ");
+        text.Append("Requests include the engine's own polling and lease renewals while each job ran.");
+        return text.ToString();
+    }
+}
