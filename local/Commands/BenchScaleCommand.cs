@@ -3,9 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Azure.Data.Tables;
-using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Serverless.Jobs;
 using Serverless.Local.Storage;
@@ -137,49 +134,16 @@ public static class BenchScaleCommand
         }
     }
 
-    /// <summary>
-    /// The job's history: its rows in the hub's History table (its own partition and its ranges', whose ids
-    /// start with "{jobId}:"), each row the sum of its values' sizes, plus its large-message blobs.
-    /// </summary>
     private static async Task<long> HistoryBytesAsync(string connectionString, string hub, string jobId, CancellationToken cancellationToken)
     {
         long bytes = 0;
-        var history = new TableServiceClient(connectionString).GetTableClient(hub + "History");
-        var ranges = jobId + ":";
-        var afterRanges = jobId + ";"; // ';' follows ':', so this bounds every "{jobId}:…" key
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {jobId} or (PartitionKey ge {ranges} and PartitionKey lt {afterRanges})");
-        await foreach (var row in history.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var entry in TaskHubHistory.ReadAsync(connectionString, hub, jobId, withText: false, cancellationToken).ConfigureAwait(false))
         {
-            bytes += row.Where(p => p.Key != "odata.etag").Sum(p => ValueBytes(p.Value));
-        }
-
-        // The provider names large-message blobs "{instanceId}/…".
-        var largeMessages = new BlobServiceClient(connectionString).GetBlobContainerClient(hub.ToLowerInvariant() + "-largemessages");
-        if (await largeMessages.ExistsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            await foreach (var blob in largeMessages.GetBlobsAsync(BlobTraits.None, BlobStates.None, jobId, cancellationToken).ConfigureAwait(false))
-            {
-                if (blob.Name.StartsWith(jobId + "/", StringComparison.Ordinal) || blob.Name.StartsWith(ranges, StringComparison.Ordinal))
-                {
-                    bytes += blob.Properties.ContentLength ?? 0;
-                }
-            }
+            bytes += entry.Bytes;
         }
 
         return bytes;
     }
-
-    private static long ValueBytes(object? value) => value switch
-    {
-        null => 0,
-        string text => Encoding.UTF8.GetByteCount(text),
-        byte[] data => data.Length,
-        BinaryData data => data.ToMemory().Length,
-        bool => 1,
-        int => 4,
-        Guid => 16,
-        _ => 8, // long, double, DateTimeOffset
-    };
 
     /// <summary>Clears the kernel's high-water mark of this process's resident memory (Linux), so each job's peak is its own.</summary>
     private static void ResetPeakRss()

@@ -1,9 +1,6 @@
-using System.IO.Compression;
-using System.Text;
 using System.Text.RegularExpressions;
-using Azure.Data.Tables;
-using Azure.Storage.Blobs;
 using Serverless.Jobs;
+using Serverless.Local.Storage;
 using Serverless.Local.Tests.Fixtures;
 using Xunit.Abstractions;
 
@@ -78,7 +75,7 @@ public sealed partial class HistoryTests : IAsyncLifetime
         Assert.Equal("Completed", status.GetProperty("phase").GetString());
         Assert.Equal(100, status.GetProperty("shards").GetInt32());
         var history = await HistoryAsync(job.Id);
-        var holding = history.Where(e => e.Text.Contains(Marker, StringComparison.Ordinal)).ToList();
+        var holding = history.Where(e => e.Text!.Contains(Marker, StringComparison.Ordinal)).ToList();
         foreach (var entry in holding)
         {
             _output.WriteLine($"{entry.Instance} {entry.What}: {entry.Bytes} bytes");
@@ -90,47 +87,16 @@ public sealed partial class HistoryTests : IAsyncLifetime
         Assert.Contains(history, e => e.Instance.StartsWith(job.Id + ":", StringComparison.Ordinal) || e.What.Contains("RunShardsActivity", StringComparison.Ordinal));
     }
 
-    /// <summary>The history rows of the job and its ranges, and their large-message blobs, as text with their sizes.</summary>
     private async Task<List<HistoryEntry>> HistoryAsync(string jobId)
     {
         var entries = new List<HistoryEntry>();
-        var table = new TableServiceClient(Host.Host.ConnectionString).GetTableClient(Host.HubName + "History");
-        // Range ids are "{jobId}:..."; ';' is the character after ':'.
-        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey ge {jobId} and PartitionKey lt {jobId + ";"}")))
+        await foreach (var entry in TaskHubHistory.ReadAsync(Host.Host.ConnectionString, Host.HubName, jobId, withText: true))
         {
-            var values = row.Where(p => p.Key is not ("odata.etag" or "Timestamp")).Select(p => p.Value switch { byte[] bytes => Encoding.UTF8.GetString(bytes), var v => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty }).ToList();
-            var text = string.Join('\u0001', values);
-            var what = $"{row.GetString("EventType")} {row.GetString("Name")}";
-            entries.Add(new HistoryEntry(row.PartitionKey, what, Encoding.UTF8.GetByteCount(text), text));
-        }
-
-        var container = new BlobServiceClient(Host.Host.ConnectionString).GetBlobContainerClient(Host.HubName.ToLowerInvariant() + "-largemessages");
-        if (await container.ExistsAsync())
-        {
-            await foreach (var blob in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, jobId, default))
-            {
-                var content = (await container.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToArray();
-                var text = Decompress(content);
-                // The blob's name says the event kind; the task it is for is named inside.
-                entries.Add(new HistoryEntry(blob.Name.Split('/')[0], $"{blob.Name} {TaskName().Match(text).Groups[1].Value}", content.Length, text));
-            }
+            // A large message's name says its event kind; the task it is for is named inside.
+            entries.Add(entry.What.Contains('/', StringComparison.Ordinal) ? entry with { What = $"{entry.What} {TaskName().Match(entry.Text!).Groups[1].Value}" } : entry);
         }
 
         return entries;
-    }
-
-    private static string Decompress(byte[] content)
-    {
-        try
-        {
-            using var gzip = new GZipStream(new MemoryStream(content), CompressionMode.Decompress);
-            using var reader = new StreamReader(gzip, Encoding.UTF8);
-            return reader.ReadToEnd();
-        }
-        catch (InvalidDataException)
-        {
-            return Encoding.UTF8.GetString(content);
-        }
     }
 
     [GeneratedRegex("ExecutionStarted|StoreSpecActivity|PlanItemsActivity")]
@@ -139,5 +105,4 @@ public sealed partial class HistoryTests : IAsyncLifetime
     [GeneratedRegex("\"Name\":\"(\\w+)\"")]
     private static partial Regex TaskName();
 
-    private sealed record HistoryEntry(string Instance, string What, int Bytes, string Text);
 }
