@@ -18,6 +18,9 @@ public sealed class FlakyWorkload : Workload<FlakyParameters, (FlakyParameters P
 
     public ConcurrentBag<int> Started { get; } = [];
 
+    /// <summary>Shards that fail on every attempt while they are in here (a fault a test can mend, then redrive).</summary>
+    public ConcurrentDictionary<int, bool> Broken { get; } = new();
+
     public override string Name => "flaky";
 
     public override FlakyParameters ReadParameters(JsonFieldReader reader, int shards) => new(
@@ -36,7 +39,7 @@ public sealed class FlakyWorkload : Workload<FlakyParameters, (FlakyParameters P
             await Task.Delay(parameters.Milliseconds, cancellationToken);
         }
 
-        if (position.Index == parameters.FailShard && position.Attempt <= parameters.FailAttempts)
+        if ((position.Index == parameters.FailShard && position.Attempt <= parameters.FailAttempts) || Broken.ContainsKey(position.Index))
         {
             throw new InvalidOperationException($"Injected failure: shard {position.Index}, attempt {position.Attempt}.");
         }

@@ -86,6 +86,41 @@ public sealed class JobOperationsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Redrive_ComputedShards_RunsOnlyTheFailedOnesAndKeepsEveryPartialOnce()
+    {
+        // 25 short shards (batched several to a call, in three ranges); shards 4 and 17 fail on every attempt.
+        Host.Flaky.Broken[4] = true;
+        Host.Flaky.Broken[17] = true;
+        var job = await Host.SubmitAsync(new { workload = "flaky", shards = 25, toleratedFailurePercent = 10, retry = new { maxAttempts = 2, firstRetryIntervalSeconds = 0.1 }, parameters = new { } });
+        var first = await Host.WaitAsync(job.Id);
+        Assert.Equal("CompletedWithFailures", first.GetProperty("phase").GetString());
+        var startsBefore = Host.Flaky.Started.GroupBy(i => i).ToDictionary(g => g.Key, g => g.Count());
+
+        Host.Flaky.Broken.Clear();
+        Assert.Equal(HttpStatusCode.Accepted, await PostAsync($"api/jobs/{job.Id}/redrive"));
+        // The redrive rewrites the manifest when it finishes; until then the first run's status still shows.
+        var manifestPath = first.GetProperty("output").GetProperty("blobs").GetProperty("manifest").GetString()!;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await Host.ReadBlobAsync<JobManifest>(manifestPath)).Redrives == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The redrive did not finish.");
+            await Task.Delay(200);
+        }
+
+        var done = await Host.WaitAsync(job.Id);
+
+        Assert.Equal("Completed", done.GetProperty("phase").GetString());
+        Assert.Equal(25, done.GetProperty("output").GetProperty("result").GetInt64());
+        var manifest = await Host.ReadBlobAsync<JobManifest>(done.GetProperty("output").GetProperty("blobs").GetProperty("manifest").GetString()!);
+        Assert.Equal(Enumerable.Range(0, 25), manifest.Shards.Select(s => s.Index));
+        Assert.All(manifest.Shards, s => Assert.Equal(ShardStatus.Succeeded, s.Status));
+        Assert.Equal(1, manifest.Redrives);
+        // Only the two failed shards ran again; the others kept the partials of the first run.
+        var ranAgain = Host.Flaky.Started.GroupBy(i => i).Where(g => g.Count() > startsBefore.GetValueOrDefault(g.Key)).Select(g => g.Key).Order();
+        Assert.Equal([4, 17], ranAgain);
+    }
+
+    [Fact]
     public async Task Purge_RunningJob409_UnknownJob404_FinishedJob204AndNothingOfItLeftInStorage()
     {
         var running = await Host.SubmitAsync(new { workload = "sleep", shards = 1, parameters = new { milliseconds = 20_000 } });
