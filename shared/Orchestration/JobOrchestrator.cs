@@ -45,7 +45,7 @@ public sealed partial class JobOrchestrator : TaskOrchestrator<JobInput, JobOutc
         var root = await ShardRanges.RunAsync(
             context,
             new RangeInput(jobId, job, 0, spec.Shards, spec.MaxParallelism, input.ShardsPerOrchestration, input.Redrive),
-            progress => context.SetCustomStatus(progress with { Phase = "Running" })).ConfigureAwait(true);
+            context.SetCustomStatus).ConfigureAwait(true);
 
         context.SetCustomStatus(new JobProgress("Reducing", spec.Shards, spec.Shards, root.Failed));
         var outcome = await context.CallActivityAsync<JobOutcome>(nameof(FinishJobActivity), new FinishJobInput(jobId, spec.Shards, root, inputSize, input.Redrive)).ConfigureAwait(true);

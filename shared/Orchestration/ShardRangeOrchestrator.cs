@@ -16,6 +16,6 @@ public sealed class ShardRangeOrchestrator : TaskOrchestrator<RangeInput, RangeS
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         var done = await context.CallActivityAsync<RangeSummary?>(nameof(FindRangeActivity), new FindRangeInput(input.JobId, input.Start, input.End, input.Redrive)).ConfigureAwait(true);
-        return done ?? await ShardRanges.RunAsync(context, input, progress => context.SetCustomStatus(progress with { Phase = "Running" })).ConfigureAwait(true);
+        return done ?? await ShardRanges.RunAsync(context, input, context.SetCustomStatus).ConfigureAwait(true);
     }
 }
