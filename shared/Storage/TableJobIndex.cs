@@ -14,13 +14,13 @@ public sealed class TableJobIndex : IJobIndex
     private const string Partition = "jobs";
     private const string LookupPrefix = "id-";
     private readonly TableClient _table;
-    private readonly Lazy<Task> _created;
+    private readonly Lock _gate = new();
+    private Task? _creation;
 
     public TableJobIndex(TableServiceClient service, string hubName)
     {
         ArgumentNullException.ThrowIfNull(service);
         _table = service.GetTableClient(TableName(hubName));
-        _created = new Lazy<Task>(() => _table.CreateIfNotExistsAsync());
     }
 
     public static string TableName(string hubName) => hubName + "Jobs";
@@ -31,7 +31,7 @@ public sealed class TableJobIndex : IJobIndex
     public async Task<bool> TryAddAsync(JobIndexEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        await _created.Value.ConfigureAwait(false);
+        await EnsureCreatedAsync().ConfigureAwait(false);
         var listing = new TableEntity(Partition, entry.Position) { ["JobId"] = entry.JobId, ["Workload"] = entry.Workload, ["CreatedAt"] = entry.CreatedAt };
         var lookup = new TableEntity(Partition, LookupPrefix + entry.JobId) { ["Position"] = entry.Position };
         try
@@ -47,7 +47,7 @@ public sealed class TableJobIndex : IJobIndex
 
     public async Task RemoveAsync(string jobId, CancellationToken cancellationToken = default)
     {
-        await _created.Value.ConfigureAwait(false);
+        await EnsureCreatedAsync().ConfigureAwait(false);
         var lookup = await _table.GetEntityIfExistsAsync<TableEntity>(Partition, LookupPrefix + jobId, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!lookup.HasValue)
         {
@@ -68,10 +68,36 @@ public sealed class TableJobIndex : IJobIndex
     public async IAsyncEnumerable<JobIndexEntry> ListAsync(JobIndexQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        await _created.Value.ConfigureAwait(false);
+        await EnsureCreatedAsync().ConfigureAwait(false);
         await foreach (var entity in _table.QueryAsync<TableEntity>(Filter(query), cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             yield return new JobIndexEntry(entity.GetString("JobId"), entity.GetString("Workload"), entity.GetDateTimeOffset("CreatedAt")!.Value);
+        }
+    }
+
+    /// <summary>Creates the table once however many callers race for it; a failed attempt is not kept, so the next call tries again.</summary>
+    private Task EnsureCreatedAsync()
+    {
+        lock (_gate)
+        {
+            return _creation ??= CreateAsync();
+        }
+    }
+
+    private async Task CreateAsync()
+    {
+        try
+        {
+            await _table.CreateIfNotExistsAsync().ConfigureAwait(false);
+        }
+        catch (RequestFailedException)
+        {
+            lock (_gate)
+            {
+                _creation = null;
+            }
+
+            throw;
         }
     }
 
