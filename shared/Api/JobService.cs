@@ -20,6 +20,9 @@ public sealed class JobService
     private const string SuspendReason = "Suspended by user.";
     private const string ResumeReason = "Resumed by user.";
 
+    // Ranges split by at least 2 and a job has at most JobLimits.MaxShards shards, so the tree is never deeper.
+    private static readonly int MaxRangeDepth = (int)Math.Ceiling(Math.Log2(JobLimits.MaxShards));
+
     private static readonly OrchestrationRuntimeStatus[] Live = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Suspended];
 
     private readonly IJobEngine _engine;
@@ -195,8 +198,9 @@ public sealed class JobService
     }
 
     /// <summary>
-    /// Suspends the job, then its ranges: a suspended orchestration starts nothing new, and calls already
-    /// running finish and wait. The job goes first so that it starts no range after they have been listed.
+    /// Suspends the job, then its ranges, level by level: a suspended orchestration starts nothing new, and
+    /// calls already running finish and wait. Each level is listed only once the level above has stopped, so
+    /// no range it started is missed.
     /// </summary>
     public async Task<PauseOutcome> SuspendAsync(string jobId, CancellationToken cancellationToken = default)
     {
@@ -211,11 +215,26 @@ public sealed class JobService
             return PauseOutcome.WrongState;
         }
 
-        await _engine.SuspendAsync(jobId, SuspendReason, cancellationToken).ConfigureAwait(false);
-        await WaitForJobAsync(jobId, status => status != OrchestrationRuntimeStatus.Running && status != OrchestrationRuntimeStatus.Pending, cancellationToken).ConfigureAwait(false);
-        await foreach (var range in _engine.ListRangesAsync(jobId, [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending], cancellationToken).ConfigureAwait(false))
+        // One pass per level of the range tree; asked once each, so a host that applies nothing cannot loop here.
+        var asked = new HashSet<string>(StringComparer.Ordinal);
+        List<string> stopping = [jobId];
+        for (var level = 0; level <= MaxRangeDepth && stopping.Count > 0; level++)
         {
-            await _engine.SuspendAsync(range.InstanceId, SuspendReason, cancellationToken).ConfigureAwait(false);
+            foreach (var id in stopping)
+            {
+                asked.Add(id);
+                await _engine.SuspendAsync(id, SuspendReason, cancellationToken).ConfigureAwait(false);
+            }
+
+            await WaitUntilStoppedAsync(stopping, cancellationToken).ConfigureAwait(false);
+            stopping = [];
+            await foreach (var range in _engine.ListRangesAsync(jobId, [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending], cancellationToken).ConfigureAwait(false))
+            {
+                if (!asked.Contains(range.InstanceId))
+                {
+                    stopping.Add(range.InstanceId);
+                }
+            }
         }
 
         return PauseOutcome.Accepted;
@@ -245,15 +264,19 @@ public sealed class JobService
     }
 
     /// <summary>
-    /// The engine applies a suspension when the job's next work item runs; until then the job may still start
-    /// ranges. Waits (up to half a minute, polling) until <paramref name="done"/> holds for the job's status.
+    /// The engine applies a suspension when the instance's next work item runs; until then it may still start
+    /// ranges. Waits (up to half a minute in all, polling) until none of <paramref name="instanceIds"/> is
+    /// running or pending.
     /// </summary>
-    private async Task WaitForJobAsync(string jobId, Func<OrchestrationRuntimeStatus, bool> done, CancellationToken cancellationToken)
+    private async Task WaitUntilStoppedAsync(IReadOnlyList<string> instanceIds, CancellationToken cancellationToken)
     {
         var deadline = _time.GetUtcNow().AddSeconds(30);
-        while (await _engine.GetAsync(jobId, cancellationToken).ConfigureAwait(false) is { } job && !done(job.Status) && _time.GetUtcNow() < deadline)
+        foreach (var id in instanceIds)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(200), _time, cancellationToken).ConfigureAwait(false);
+            while (await _engine.GetAsync(id, cancellationToken).ConfigureAwait(false) is { Status: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending } && _time.GetUtcNow() < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200), _time, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

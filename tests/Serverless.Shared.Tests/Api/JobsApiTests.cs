@@ -584,14 +584,23 @@ public sealed class JobsApiTests : IDisposable
 
     private void GivenRanges(params OrchestrationMetadata[] ranges) => GivenAllInstances(ranges);
 
+    private static AsyncPageable<OrchestrationMetadata> Listed(params OrchestrationMetadata[] instances) =>
+        Pageable.Create((string? _, int? _, CancellationToken _) => Task.FromResult(new Page<OrchestrationMetadata>(instances, null)));
+
     [Fact]
-    public async Task SuspendAsync_RunningJob_SuspendsTheJobThenItsRunningRangesAndReturns202()
+    public async Task SuspendAsync_RunningJob_SuspendsTheJobThenEachLevelOfRangesAndReturns202()
     {
-        // Arrange: the job reports Suspended once the engine has applied it.
+        // Arrange: the job reports Suspended once the engine has applied it; its middle range had started a
+        // leaf just before it was suspended itself, so the leaf shows up in the second listing.
         _client.SetupSequence(c => c.GetInstancesAsync(JobId, It.IsAny<bool>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync(Job(OrchestrationRuntimeStatus.Running))
             .ReturnsAsync(Job(OrchestrationRuntimeStatus.Suspended));
-        GivenRanges(Job(OrchestrationRuntimeStatus.Running, name: nameof(ShardRangeOrchestrator), id: JobId + ":0-250"));
+        var middle = Job(OrchestrationRuntimeStatus.Running, name: nameof(ShardRangeOrchestrator), id: JobId + ":0-250000");
+        var leaf = Job(OrchestrationRuntimeStatus.Pending, name: nameof(ShardRangeOrchestrator), id: JobId + ":0-500");
+        _client.SetupSequence(c => c.GetAllInstancesAsync(It.IsAny<OrchestrationQuery?>()))
+            .Returns(Listed(middle))
+            .Returns(Listed(leaf))
+            .Returns(Listed());
         var suspended = new List<string>();
         _client.Setup(c => c.SuspendInstanceAsync(It.IsAny<string>(), It.IsAny<string?>(), It.IsAny<CancellationToken>()))
             .Callback((string id, string? _, CancellationToken _) => suspended.Add(id))
@@ -602,8 +611,8 @@ public sealed class JobsApiTests : IDisposable
 
         // Assert
         Assert.Equal(StatusCodes.Status202Accepted, _http.Response.StatusCode);
-        Assert.Equal([JobId, JobId + ":0-250"], suspended);
-        _client.Verify(c => c.GetAllInstancesAsync(It.Is<OrchestrationQuery?>(q => q!.InstanceIdPrefix == JobId + ":" && q.Statuses!.Contains(OrchestrationRuntimeStatus.Running) && q.Statuses!.Contains(OrchestrationRuntimeStatus.Pending))), Times.Once);
+        Assert.Equal([JobId, JobId + ":0-250000", JobId + ":0-500"], suspended);
+        _client.Verify(c => c.GetAllInstancesAsync(It.Is<OrchestrationQuery?>(q => q!.InstanceIdPrefix == JobId + ":" && q.Statuses!.Contains(OrchestrationRuntimeStatus.Running) && q.Statuses!.Contains(OrchestrationRuntimeStatus.Pending))), Times.Exactly(3));
     }
 
     [Theory]
