@@ -1,8 +1,9 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.DurableTask;
-using Serverless.Functions.Tests.Support;
 using Serverless.Orchestration;
+
+using Serverless.Tests.Build;
 
 namespace Serverless.Functions.Tests;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Serverless.Api;
-using Serverless.Functions.Tests.Support;
+
+using Serverless.Tests.Build;
 
 namespace Serverless.Functions.Tests;
 

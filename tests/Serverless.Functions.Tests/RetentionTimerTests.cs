@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Serverless.Functions.Tests.Support;
+
+using Serverless.Tests.Build;
 
 namespace Serverless.Functions.Tests;
 

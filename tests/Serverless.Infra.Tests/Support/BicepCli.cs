@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 
+using Serverless.Tests.Build;
+
 namespace Serverless.Infra.Tests.Support;
 
 /// <summary>What one run of the Bicep CLI did.</summary>

@@ -1,3 +1,5 @@
+using Serverless.Tests.Build;
+
 namespace Serverless.Infra.Tests.Support;
 
 /// <summary>Paths in the repository the tests read (the infra/ folder and its Bicep files).</summary>
