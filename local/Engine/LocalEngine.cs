@@ -9,7 +9,6 @@ using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Shims;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serverless.Api;
 using Serverless.Batches;
@@ -37,9 +36,9 @@ public sealed class LocalEngine : IAsyncDisposable
     private readonly LocalProcessLauncher _launcher;
     private readonly TableJobIndex _index;
     private TaskHubWorker? _worker;
-    private IReadOnlyList<BackgroundService> _loops;
+    private IReadOnlyList<PeriodicLoop> _loops;
 
-    private LocalEngine(AzureStorageOrchestrationService service, IJobEngine engine, TableJobIndex index, JobService jobs, TaskHubWorker? worker, LocalProcessLauncher launcher, IBlobStore blobs, IReadOnlyList<BackgroundService> loops)
+    private LocalEngine(AzureStorageOrchestrationService service, IJobEngine engine, TableJobIndex index, JobService jobs, TaskHubWorker? worker, LocalProcessLauncher launcher, IBlobStore blobs, IReadOnlyList<PeriodicLoop> loops)
     {
         _service = service;
         Engine = engine;
@@ -87,7 +86,7 @@ public sealed class LocalEngine : IAsyncDisposable
         }
 
         // Background loops of a worker: batches (Azurite has no Event Grid) and retention.
-        var loops = new List<BackgroundService>();
+        var loops = new List<PeriodicLoop>();
         if (options.RunWorker && options.BatchScanInterval is { } scanInterval)
         {
             var batchStore = new BatchStore(blobs);

@@ -29,10 +29,6 @@ public sealed record JobStatusView(
     string? Error,
     JobBlobs Blobs)
 {
-    /// <summary>From the job's input: above this many shards the job runs in range orchestrations.</summary>
-    [JsonIgnore]
-    public int ShardsPerOrchestration { get; init; }
-
     [JsonIgnore]
     public bool IsFinished { get; init; }
 
@@ -65,7 +61,6 @@ public sealed record JobStatusView(
             error,
             blobs)
         {
-            ShardsPerOrchestration = input?.ShardsPerOrchestration ?? int.MaxValue,
             IsFinished = instance.IsFinished,
         };
     }
