@@ -20,9 +20,6 @@ public sealed class JobService
     private const string SuspendReason = "Suspended by user.";
     private const string ResumeReason = "Resumed by user.";
 
-    // Ranges split by at least 2 and a job has at most JobLimits.MaxShards shards, so the tree is never deeper.
-    private static readonly int MaxRangeDepth = (int)Math.Ceiling(Math.Log2(JobLimits.MaxShards));
-
     private static readonly OrchestrationRuntimeStatus[] Live = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Suspended];
 
     private readonly IJobEngine _engine;
@@ -215,10 +212,10 @@ public sealed class JobService
             return PauseOutcome.WrongState;
         }
 
-        // One pass per level of the range tree; asked once each, so a host that applies nothing cannot loop here.
+        // One pass per level of the range tree; each instance is asked once, so the passes end even on a host that applies nothing.
         var asked = new HashSet<string>(StringComparer.Ordinal);
         List<string> stopping = [jobId];
-        for (var level = 0; level <= MaxRangeDepth && stopping.Count > 0; level++)
+        while (stopping.Count > 0)
         {
             foreach (var id in stopping)
             {

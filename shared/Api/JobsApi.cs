@@ -30,8 +30,7 @@ public static class JobsApi
             return Results.ValidationProblem(errors.ToDictionary(), detail: errors.ToString(), title: "The job spec is invalid.");
         }
 
-        var links = JobLinks.For(request, jobId);
-        return Results.Accepted(links.StatusQueryGetUri, links);
+        return Accepted(request, jobId);
     }
 
     public static async Task<IResult> GetStatusAsync(HttpRequest request, JobService jobs, string id)
@@ -67,12 +66,11 @@ public static class JobsApi
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(jobs);
-        var links = JobLinks.For(request, id);
         return await jobs.CancelAsync(id, request.HttpContext.RequestAborted).ConfigureAwait(false) switch
         {
             CancelOutcome.NotFound => NotFound(id),
             CancelOutcome.AlreadyFinished => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The job has already finished.", detail: $"Job '{id}' is no longer running, so there is nothing to cancel."),
-            _ => Results.Accepted(links.StatusQueryGetUri, links),
+            _ => Accepted(request, id),
         };
     }
 
@@ -103,13 +101,12 @@ public static class JobsApi
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(jobs);
-        var links = JobLinks.For(request, id);
         return await jobs.RedriveAsync(id, request.HttpContext.RequestAborted).ConfigureAwait(false) switch
         {
             RedriveOutcome.NotFound => NotFound(id),
             RedriveOutcome.NotFinished => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The job has not finished.", detail: $"Job '{id}' is still running (or was canceled); redrive a job that completed or failed."),
             RedriveOutcome.NothingToRedrive => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Nothing to redrive.", detail: $"Job '{id}' has no failed shards or items in its manifest."),
-            _ => Results.Accepted(links.StatusQueryGetUri, links),
+            _ => Accepted(request, id),
         };
     }
 
@@ -133,7 +130,7 @@ public static class JobsApi
     {
         PauseOutcome.NotFound => NotFound(id),
         PauseOutcome.WrongState => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The job is in the wrong state.", detail: $"Job '{id}' {wrongState}."),
-        _ => Results.Accepted(JobLinks.For(request, id).StatusQueryGetUri, JobLinks.For(request, id)),
+        _ => Accepted(request, id),
     };
 
     /// <summary>DELETE /api/jobs/{id}: purges a finished job's history (and with ?blobs=true its results folder).</summary>
@@ -214,6 +211,13 @@ public static class JobsApi
                 errors.Add("status", "must be 'Succeeded' or 'Failed'.");
                 return null;
         }
+    }
+
+    /// <summary>202 with the job's links, its status route as the Location (Durable's async HTTP pattern).</summary>
+    private static IResult Accepted(HttpRequest request, string jobId)
+    {
+        var links = JobLinks.For(request, jobId);
+        return Results.Accepted(links.StatusQueryGetUri, links);
     }
 
     private static IResult NotFound(string id) =>

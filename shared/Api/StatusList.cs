@@ -23,13 +23,13 @@ public static class StatusList
         var statuses = new List<OrchestrationRuntimeStatus>();
         foreach (var name in (text ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var index = allowed.Select(s => s.ToString()).ToList().FindIndex(s => string.Equals(s, name, StringComparison.OrdinalIgnoreCase));
-            if (index < 0)
+            var matches = allowed.Where(status => string.Equals(status.ToString(), name, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (matches.Count == 0)
             {
                 return null;
             }
 
-            statuses.Add(allowed[index]);
+            statuses.Add(matches[0]);
         }
 
         return [.. statuses];

@@ -12,34 +12,22 @@ namespace Serverless.Local.Tests.Engine;
 /// the <c>{hub}-largemessages</c> container.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed partial class HistoryTests : IAsyncLifetime
+public sealed partial class HistoryTests : HostedTest
 {
     // Per shard: its attempt in a call's input and its outcome in the call's result (about 100 bytes of JSON),
     // plus its share of the call's and its range's own events. Twice that leaves room; a spec or a result
     // copied per shard or per call would cost far more.
     private const int MaxHistoryBytesPerShard = 200;
-    private readonly AzuriteFixture _azurite;
     private readonly ITestOutputHelper _output;
-    private TestHost? _host;
 
     public HistoryTests(AzuriteFixture azurite, ITestOutputHelper output)
+        : base(azurite)
     {
-        _azurite = azurite;
         _output = output;
     }
 
-    private TestHost Host => _host!;
-
     // The shipped range size: 10,000 shards are 20 leaf ranges under the job.
-    public async Task InitializeAsync() => _host = await TestHost.StartAsync(_azurite, shardsPerOrchestration: 500);
-
-    public async Task DisposeAsync()
-    {
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-    }
+    protected override Task<TestHost> StartHostAsync(AzuriteFixture azurite) => TestHost.StartAsync(azurite, shardsPerOrchestration: 500);
 
     [Fact]
     public async Task Primes_TenThousandShards_ExactCountEveryShardOnceAndHistoryBoundedPerShard()

@@ -13,27 +13,16 @@ namespace Serverless.Local.Tests.Engine;
 /// stage's callback reaches the orchestration as an event.)
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class TaskHubEngineTests : IAsyncLifetime
+public sealed class TaskHubEngineTests : HostedTest
 {
-    private readonly AzuriteFixture _azurite;
-    private TestHost? _host;
-
     public TaskHubEngineTests(AzuriteFixture azurite)
+        : base(azurite)
     {
-        _azurite = azurite;
     }
 
-    private IJobEngine Engine => _host!.Host.Engine.Engine;
+    private IJobEngine Engine => Host.Host.Engine.Engine;
 
-    public async Task InitializeAsync() => _host = await TestHost.StartAsync(_azurite, shardsPerOrchestration: 2, serveHttp: false);
-
-    public async Task DisposeAsync()
-    {
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-    }
+    protected override Task<TestHost> StartHostAsync(AzuriteFixture azurite) => TestHost.StartAsync(azurite, shardsPerOrchestration: 2, serveHttp: false);
 
     private static JobInput Sleep(int shards, int milliseconds, int maxParallelism = 1) =>
         new(new JobSpec("sleep", new Dictionary<string, JsonElement> { ["milliseconds"] = JsonSerializer.SerializeToElement(milliseconds) }, shards, maxParallelism, new RetrySpec(1, 0, 2, 0), 0, 0), ShardsPerOrchestration: 2);

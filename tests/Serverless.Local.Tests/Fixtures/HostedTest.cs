@@ -13,7 +13,10 @@ public abstract class HostedTest : IAsyncLifetime
 
     protected TestHost Host => _host ?? throw new InvalidOperationException("The host starts in InitializeAsync.");
 
-    public async Task InitializeAsync() => _host = await TestHost.StartAsync(_azurite);
+    /// <summary>The host every test of the class gets; a class that needs other settings starts it its own way.</summary>
+    protected virtual Task<TestHost> StartHostAsync(AzuriteFixture azurite) => TestHost.StartAsync(azurite);
+
+    public async Task InitializeAsync() => _host = await StartHostAsync(_azurite);
 
     public async Task DisposeAsync()
     {

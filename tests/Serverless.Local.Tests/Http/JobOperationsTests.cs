@@ -12,28 +12,15 @@ namespace Serverless.Local.Tests.Http;
 
 /// <summary>Suspend, resume, purge and the job list through the local host's HTTP API, on Azurite and the real engine.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class JobOperationsTests : IAsyncLifetime
+public sealed class JobOperationsTests : HostedTest
 {
-    private readonly AzuriteFixture _azurite;
-    private TestHost? _host;
-
     public JobOperationsTests(AzuriteFixture azurite)
+        : base(azurite)
     {
-        _azurite = azurite;
     }
-
-    private TestHost Host => _host!;
 
     // Ranges of 10 shards, so suspending has to reach sub-orchestrations too.
-    public async Task InitializeAsync() => _host = await TestHost.StartAsync(_azurite, shardsPerOrchestration: 10);
-
-    public async Task DisposeAsync()
-    {
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-    }
+    protected override Task<TestHost> StartHostAsync(AzuriteFixture azurite) => TestHost.StartAsync(azurite, shardsPerOrchestration: 10);
 
     private async Task<int> ShardBlobCountAsync(string jobId)
     {
