@@ -35,6 +35,8 @@ public static class StageLaunchers
     {
         public Task<StageExecution> StartAsync(StageLaunch launch, CancellationToken cancellationToken = default) => throw new StageLaunchException(reason);
 
+        public Task<StageExecution?> FindAsync(string jobId, CancellationToken cancellationToken = default) => throw new StageLaunchException(reason);
+
         public Task<StageExecutionStatus> GetStatusAsync(StageExecution execution, CancellationToken cancellationToken = default) => throw new StageLaunchException(reason);
 
         public Task StopAsync(StageExecution execution, CancellationToken cancellationToken = default) => Task.CompletedTask;

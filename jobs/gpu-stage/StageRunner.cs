@@ -13,18 +13,27 @@ namespace Serverless.GpuStage;
 
 /// <summary>
 /// One execution of the stage: read the input blob named by the environment, run its kernel, write the
-/// output and metrics blobs, then report to the callback URL. Exit code 0 only when the output is written.
+/// output and metrics blobs, then report to the callback URL. Exit code 0 only when the output is written: a
+/// callback that cannot be delivered does not fail the stage, since the orchestrator also polls.
 /// </summary>
 public sealed class StageRunner
 {
-    private const int CallbackAttempts = 4;
+    private const int CallbackAttempts = 6;
+    private static readonly TimeSpan CallbackTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
     private readonly Func<string, string?> _environment;
     private readonly TextWriter _log;
+    private readonly HttpMessageHandler? _callbackHandler;
+    private readonly Func<TimeSpan, CancellationToken, Task> _delay;
 
-    public StageRunner(Func<string, string?> environment, TextWriter log)
+    /// <param name="callbackHandler">Sends the callback; null for a plain <see cref="HttpClientHandler"/> (tests pass a fake).</param>
+    /// <param name="delay">Waits between callback attempts; <see cref="Task.Delay(TimeSpan, CancellationToken)"/> unless a test passes another.</param>
+    public StageRunner(Func<string, string?> environment, TextWriter log, HttpMessageHandler? callbackHandler = null, Func<TimeSpan, CancellationToken, Task>? delay = null)
     {
         _environment = environment;
         _log = log;
+        _callbackHandler = callbackHandler;
+        _delay = delay ?? Task.Delay;
     }
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
@@ -44,7 +53,15 @@ public sealed class StageRunner
             Log($"FAILED: {ex}");
         }
 
-        await ReportAsync(error, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ReportAsync(error, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Log("Stopped while calling back; the orchestrator will find the outcome by polling.");
+        }
+
         return error is null ? 0 : 1;
     }
 
@@ -98,7 +115,10 @@ public sealed class StageRunner
         return EscapeCounts.Length(view);
     }
 
-    /// <summary>Tells the orchestrator, retrying briefly; a lost callback is survivable because the orchestrator also polls.</summary>
+    /// <summary>
+    /// Tells the orchestrator. A timeout, a dropped connection or a 5xx is retried with exponential backoff; any other
+    /// answer is final (a 4xx says the secret is wrong or the job has moved on, which a retry would not change).
+    /// </summary>
     private async Task ReportAsync(string? error, CancellationToken cancellationToken)
     {
         var url = _environment(StageEnvironment.CallbackUrl);
@@ -108,8 +128,10 @@ public sealed class StageRunner
             return;
         }
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        for (var attempt = 1; attempt <= CallbackAttempts; attempt++)
+        using var http = _callbackHandler is null ? new HttpClient() : new HttpClient(_callbackHandler, disposeHandler: false);
+        http.Timeout = CallbackTimeout;
+        var backoff = FirstBackoff;
+        for (var attempt = 1; ; attempt++)
         {
             try
             {
@@ -125,15 +147,21 @@ public sealed class StageRunner
                     return;
                 }
             }
-            catch (HttpRequestException ex)
+            catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                Log($"Callback attempt {attempt} failed: {ex.Message}");
+                // HttpClient reports its own timeout as a TaskCanceledException.
+                Log($"Callback attempt {attempt} failed: {ex.GetType().Name}: {ex.Message}");
             }
 
-            await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken).ConfigureAwait(false);
-        }
+            if (attempt == CallbackAttempts)
+            {
+                Log("Callback gave up; the orchestrator will find the outcome by polling.");
+                return;
+            }
 
-        Log("Callback gave up; the orchestrator will find the outcome by polling.");
+            await _delay(backoff, cancellationToken).ConfigureAwait(false);
+            backoff *= 2;
+        }
     }
 
     /// <summary>A connection string locally (AzureWebJobsStorage); in Azure the blob endpoint and the managed identity.</summary>

@@ -28,6 +28,7 @@ public sealed class LocalProcessLauncher : IStageLauncher, IAsyncDisposable
     private readonly string _connectionString;
     private readonly LocalStageCommand _command;
     private readonly ConcurrentDictionary<string, Execution> _executions = new(StringComparer.Ordinal);
+    private readonly Lock _starting = new();
 
     public LocalProcessLauncher(IBlobStore blobs, string connectionString, LocalStageCommand command)
     {
@@ -38,40 +39,28 @@ public sealed class LocalProcessLauncher : IStageLauncher, IAsyncDisposable
 
     public static string ExitBlob(string jobId) => $"{JobBlobLayout.GpuFolder(jobId)}exit.json";
 
+    /// <summary>Starts the job's process, or returns the one this host already started for the job: a launch runs at most once.</summary>
     public Task<StageExecution> StartAsync(StageLaunch launch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(launch);
-        var start = new ProcessStartInfo(_command.FileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in _command.Arguments)
+
+        // Held from the check to the record, so two launches of one job at the same moment still start one process.
+        lock (_starting)
         {
-            start.ArgumentList.Add(argument);
+            return Task.FromResult(Started(launch.JobId) ?? StartProcess(launch));
+        }
+    }
+
+    public async Task<StageExecution?> FindAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        if (Started(jobId) is { } started)
+        {
+            return started;
         }
 
-        foreach (var (variable, value) in StageEnvironment.For(launch))
-        {
-            start.Environment[variable] = value;
-        }
-
-        start.Environment["AzureWebJobsStorage"] = _connectionString;
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var log = new StringBuilder();
-        process.OutputDataReceived += (_, e) => Append(log, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(log, e.Data);
-        try
-        {
-            process.Start();
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            process.Dispose();
-            throw new StageLaunchException($"Could not start the stage program '{_command.FileName}': {ex.Message}", ex);
-        }
-
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var name = string.Create(CultureInfo.InvariantCulture, $"local-{process.Id}-{launch.JobId}");
-        _executions[name] = new Execution(process, RecordEndAsync(launch, name, process, log));
-        return Task.FromResult(new StageExecution(launch.JobId, name));
+        // Started by an earlier run of this host and ended: its exit record names it.
+        var record = await _blobs.ReadAsync(ExitBlob(jobId), cancellationToken).ConfigureAwait(false);
+        return record is null ? null : new StageExecution(jobId, JobJson.Deserialize<LocalStageExit>(record).ExecutionName);
     }
 
     public async Task<StageExecutionStatus> GetStatusAsync(StageExecution execution, CancellationToken cancellationToken = default)
@@ -118,6 +107,44 @@ public sealed class LocalProcessLauncher : IStageLauncher, IAsyncDisposable
         }
     }
 
+    private StageExecution? Started(string jobId) =>
+        _executions.FirstOrDefault(e => e.Value.JobId == jobId) is { Key: { } name } ? new StageExecution(jobId, name) : null;
+
+    private StageExecution StartProcess(StageLaunch launch)
+    {
+        var start = new ProcessStartInfo(_command.FileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in _command.Arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (variable, value) in StageEnvironment.For(launch))
+        {
+            start.Environment[variable] = value;
+        }
+
+        start.Environment["AzureWebJobsStorage"] = _connectionString;
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var log = new StringBuilder();
+        process.OutputDataReceived += (_, e) => Append(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(log, e.Data);
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            process.Dispose();
+            throw new StageLaunchException($"Could not start the stage program '{_command.FileName}': {ex.Message}", ex);
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var name = string.Create(CultureInfo.InvariantCulture, $"local-{process.Id}-{launch.JobId}");
+        _executions[name] = new Execution(launch.JobId, process, RecordEndAsync(launch, name, process, log));
+        return new StageExecution(launch.JobId, name);
+    }
+
     private async Task RecordEndAsync(StageLaunch launch, string name, Process process, StringBuilder log)
     {
         await process.WaitForExitAsync().ConfigureAwait(false);
@@ -144,5 +171,5 @@ public sealed class LocalProcessLauncher : IStageLauncher, IAsyncDisposable
         }
     }
 
-    private sealed record Execution(Process Process, Task Ended);
+    private sealed record Execution(string JobId, Process Process, Task Ended);
 }

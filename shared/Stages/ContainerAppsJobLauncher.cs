@@ -32,6 +32,8 @@ public sealed class ContainerAppsJobLauncherOptions : ClientOptions
 public sealed partial class ContainerAppsJobLauncher : IStageLauncher
 {
     private const string Scope = "https://management.azure.com/.default";
+    private const string StartAction = "start executions";
+    private const string ListAction = "list executions";
 
     // JobExecutionContainer accepts only these; probes, volume mounts and the like would be rejected or ignored.
     private static readonly string[] ExecutionContainerFields = ["name", "image", "command", "args"];
@@ -41,6 +43,8 @@ public sealed partial class ContainerAppsJobLauncher : IStageLauncher
     private readonly HttpPipeline _pipeline;
     private readonly string _credentialName;
     private readonly int _maxRetries;
+    private readonly TimeSpan _retryDelay;
+    private readonly TimeSpan _retryMaxDelay;
     private volatile JobTemplate? _template;
 
     public ContainerAppsJobLauncher(string jobResourceId, TokenCredential credential, ContainerAppsJobLauncherOptions? options = null)
@@ -64,29 +68,79 @@ public sealed partial class ContainerAppsJobLauncher : IStageLauncher
         _jobUri = new Uri(endpoint, jobResourceId);
         _credentialName = credential.GetType().Name;
         _maxRetries = options.Retry.MaxRetries;
+        _retryDelay = options.Retry.Delay;
+        _retryMaxDelay = options.Retry.MaxDelay;
 
         // No options.RetryPolicy override here: the default policy is what honours Retry-After.
         _pipeline = HttpPipelineBuilder.Build(options, new BearerTokenAuthenticationPolicy(new GuardedCredential(credential), Scope));
     }
 
+    /// <remarks>
+    /// ARM names each execution anew, so a start resent after a lost answer would start a second one. The pipeline
+    /// therefore resends a start only on 429 (refused before anything runs); after a timeout, a dropped connection,
+    /// 408 or 5xx, which may have started it, this looks for the job's execution and starts again only when there is none.
+    /// </remarks>
     public async Task<StageExecution> StartAsync(StageLaunch launch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(launch);
         var template = await GetTemplateAsync(cancellationToken).ConfigureAwait(false);
         var body = StartBody(template, StageEnvironment.For(launch));
-
-        using var response = await SendAsync(RequestMethod.Post, "/start", body, "start executions", cancellationToken).ConfigureAwait(false);
-        EnsureSuccess(response, "start executions");
-
-        var name = ReadString(response.Content, "name");
-        if (string.IsNullOrEmpty(name))
+        for (var attempt = 0; ; attempt++)
         {
-            throw new StageLaunchException(string.Create(
-                CultureInfo.InvariantCulture,
-                $"ARM accepted a start of {_jobResourceId} but returned no execution name ({response.Status}).{RequestIds(response)}"));
+            StageLaunchException unsure;
+            var (answer, noAnswer) = await TrySendAsync(RequestMethod.Post, JobUri("/start"), body, StartAction, ResendOnlyWhenThrottled.Instance, cancellationToken).ConfigureAwait(false);
+            using (var response = answer)
+            {
+                if (response is null || response.Status is 408 or >= 500)
+                {
+                    unsure = noAnswer ?? Failure(response!, StartAction);
+                }
+                else
+                {
+                    EnsureSuccess(response, StartAction);
+                    return Started(launch, response);
+                }
+            }
+
+            // Give ARM a moment to list an execution it did start before deciding it did not.
+            await Task.Delay(RetryDelay(attempt), cancellationToken).ConfigureAwait(false);
+            if (await FindAsync(launch.JobId, cancellationToken).ConfigureAwait(false) is { } found)
+            {
+                return found;
+            }
+
+            if (attempt >= _maxRetries)
+            {
+                throw unsure;
+            }
+        }
+    }
+
+    /// <summary>The execution whose template carries the job's id (every start sends it), from the job's execution list.</summary>
+    public async Task<StageExecution?> FindAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(jobId);
+        for (Uri? page = JobUri("/executions"); page is not null;)
+        {
+            using var response = await SendAsync(RequestMethod.Get, page, null, ListAction, cancellationToken).ConfigureAwait(false);
+            EnsureSuccess(response, ListAction);
+            using var document = Parse(response.Content);
+            var root = document?.RootElement ?? default;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("value", out var executions) && executions.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var execution in executions.EnumerateArray())
+                {
+                    if (StringProperty(execution, "name") is { Length: > 0 } name && CarriesJob(execution, jobId))
+                    {
+                        return new StageExecution(jobId, name);
+                    }
+                }
+            }
+
+            page = StringProperty(root, "nextLink") is { Length: > 0 } next ? new Uri(next) : null;
         }
 
-        return new StageExecution(launch.JobId, name);
+        return null;
     }
 
     public async Task<StageExecutionStatus> GetStatusAsync(StageExecution execution, CancellationToken cancellationToken = default)
@@ -125,6 +179,35 @@ public sealed partial class ContainerAppsJobLauncher : IStageLauncher
     }
 
     private static string ExecutionPath(StageExecution execution) => "/executions/" + Uri.EscapeDataString(execution.Name);
+
+    private Uri JobUri(string path) => new(_jobUri.AbsoluteUri + path + "?api-version=" + ContainerAppsJobLauncherOptions.ApiVersion);
+
+    private StageExecution Started(StageLaunch launch, Response response)
+    {
+        var name = ReadString(response.Content, "name");
+        return string.IsNullOrEmpty(name)
+            ? throw new StageLaunchException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"ARM accepted a start of {_jobResourceId} but returned no execution name ({response.Status}).{RequestIds(response)}"))
+            : new StageExecution(launch.JobId, name);
+    }
+
+    private TimeSpan RetryDelay(int attempt) =>
+        TimeSpan.FromTicks(Math.Min(_retryMaxDelay.Ticks, _retryDelay.Ticks * (1L << Math.Min(attempt, 20))));
+
+    private static bool CarriesJob(JsonElement execution, string jobId)
+    {
+        if (!execution.TryGetProperty("properties", out var properties) || properties.ValueKind != JsonValueKind.Object
+            || !properties.TryGetProperty("template", out var template) || template.ValueKind != JsonValueKind.Object
+            || !template.TryGetProperty("containers", out var containers) || containers.ValueKind != JsonValueKind.Array)
+        {
+            return false;
+        }
+
+        return containers.EnumerateArray().Any(container =>
+            container.ValueKind == JsonValueKind.Object && container.TryGetProperty("env", out var env) && env.ValueKind == JsonValueKind.Array
+            && env.EnumerateArray().Any(variable => StringProperty(variable, "name") == StageEnvironment.JobId && StringProperty(variable, "value") == jobId));
+    }
 
     private async Task<JobTemplate> GetTemplateAsync(CancellationToken cancellationToken)
     {
@@ -252,11 +335,29 @@ public sealed partial class ContainerAppsJobLauncher : IStageLauncher
         return detail.ToString();
     }
 
-    private async Task<Response> SendAsync(RequestMethod method, string path, BinaryData? body, string action, CancellationToken cancellationToken)
+    private Task<Response> SendAsync(RequestMethod method, string path, BinaryData? body, string action, CancellationToken cancellationToken) =>
+        SendAsync(method, JobUri(path), body, action, cancellationToken);
+
+    private async Task<Response> SendAsync(RequestMethod method, Uri uri, BinaryData? body, string action, CancellationToken cancellationToken)
     {
-        using var request = _pipeline.CreateRequest();
+        var (response, noAnswer) = await TrySendAsync(method, uri, body, action, classifier: null, cancellationToken).ConfigureAwait(false);
+        return response ?? throw noAnswer!;
+    }
+
+    /// <summary>The response, or why none came; <paramref name="classifier"/> replaces the pipeline's say on what it resends.</summary>
+    private async Task<(Response? Response, StageLaunchException? NoAnswer)> TrySendAsync(
+        RequestMethod method, Uri uri, BinaryData? body, string action, ResponseClassifier? classifier, CancellationToken cancellationToken)
+    {
+        // Not disposed here: that would dispose the response it hands back, which the caller disposes.
+        var message = _pipeline.CreateMessage();
+        using var request = message.Request;
+        if (classifier is not null)
+        {
+            message.ResponseClassifier = classifier;
+        }
+
         request.Method = method;
-        request.Uri.Reset(new Uri(_jobUri.AbsoluteUri + path + "?api-version=" + ContainerAppsJobLauncherOptions.ApiVersion));
+        request.Uri.Reset(uri);
         request.Headers.SetValue(HttpHeader.Names.Accept, "application/json");
         if (body is not null)
         {
@@ -266,20 +367,21 @@ public sealed partial class ContainerAppsJobLauncher : IStageLauncher
 
         try
         {
-            return await _pipeline.SendRequestAsync(request, cancellationToken).ConfigureAwait(false);
+            await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+            return (message.Response, null);
         }
         catch (RequestFailedException ex) when (ex.Status == 0)
         {
-            throw Unreachable(action, ex);
+            return (null, Unreachable(action, ex));
         }
         catch (AggregateException ex)
         {
             // What the retry policy throws when every attempt failed without a response.
-            throw Unreachable(action, ex);
+            return (null, Unreachable(action, ex));
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new StageLaunchException($"ARM did not answer in time when trying to {action} on {_jobResourceId} (each attempt hit Retry.NetworkTimeout): check ARM's status and try again later.", ex);
+            return (null, new StageLaunchException($"ARM did not answer in time when trying to {action} on {_jobResourceId} (each attempt hit Retry.NetworkTimeout): check ARM's status and try again later.", ex));
         }
     }
 
@@ -288,15 +390,19 @@ public sealed partial class ContainerAppsJobLauncher : IStageLauncher
 
     private void EnsureSuccess(Response response, string action)
     {
-        if (response.Status is >= 200 and < 300)
+        if (response.Status is < 200 or >= 300)
         {
-            return;
+            throw Failure(response, action);
         }
+    }
 
+    /// <summary>What a failed answer means, in words that say what to check.</summary>
+    private StageLaunchException Failure(Response response, string action)
+    {
         var (code, message) = ArmError(response.Content);
         var armSays = code is null && message is null ? string.Empty : $" ARM says: {code}: {message}";
         var ids = RequestIds(response);
-        throw response.Status switch
+        return response.Status switch
         {
             401 => new StageLaunchException(
                 $"Authentication to ARM failed (401) when trying to {action} on {_jobResourceId}: the token from {_credentialName} was rejected. Check that the identity belongs to the job's tenant and that AZURE_CLIENT_ID names the managed identity the app should use.{armSays}{ids}"),
@@ -381,6 +487,18 @@ public sealed partial class ContainerAppsJobLauncher : IStageLauncher
 
     /// <summary>The job's containers (immutable JSON, safe to read from many threads).</summary>
     private sealed record JobTemplate(JsonElement Containers, JsonElement? InitContainers);
+
+    /// <summary>Lets the pipeline resend a start only when ARM throttled it: a 429 is refused before anything runs.</summary>
+    private sealed class ResendOnlyWhenThrottled : ResponseClassifier
+    {
+        public static ResendOnlyWhenThrottled Instance { get; } = new();
+
+        public override bool IsRetriableResponse(HttpMessage message) => message.Response.Status == 429;
+
+        public override bool IsRetriableException(Exception exception) => false;
+
+        public override bool IsRetriable(HttpMessage message, Exception exception) => false;
+    }
 
     /// <summary>Turns a credential failure into a message that says which credential and what to check.</summary>
     private sealed class GuardedCredential(TokenCredential inner) : TokenCredential

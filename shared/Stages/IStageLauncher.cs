@@ -9,6 +9,12 @@ public interface IStageLauncher
 {
     Task<StageExecution> StartAsync(StageLaunch launch, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The execution already started for the job's stage, or null when there is none: how a rerun of the launch finds
+    /// an execution whose start it never heard back from, instead of starting a second one.
+    /// </summary>
+    Task<StageExecution?> FindAsync(string jobId, CancellationToken cancellationToken = default);
+
     Task<StageExecutionStatus> GetStatusAsync(StageExecution execution, CancellationToken cancellationToken = default);
 
     /// <summary>Stops the execution if it still runs; stopping a finished or unknown one is not an error.</summary>

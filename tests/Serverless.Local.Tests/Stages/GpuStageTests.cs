@@ -235,7 +235,7 @@ public sealed class GpuStageTests
     /// i·(centerY − (y + 0.5 − h/2)·step) with step = scale/w; from z = 0, count the steps z ← z² + c that keep
     /// |z|² ≤ 4, up to maxIterations.
     /// </summary>
-    private static uint[] ReferenceCounts(MandelbrotView view)
+    internal static uint[] ReferenceCounts(MandelbrotView view)
     {
         var (width, height) = (view.Width, view.Height);
         var counts = new uint[width * height];
@@ -269,7 +269,7 @@ public sealed class GpuStageTests
     }
 
     /// <summary>The output blob: "MBEC", version 1, width, height, maxIterations in a 32-byte header, then every count.</summary>
-    private static void AssertCounts(uint[] expected, MandelbrotView view, BinaryData output)
+    internal static void AssertCounts(uint[] expected, MandelbrotView view, BinaryData output)
     {
         var bytes = output.ToMemory().Span;
         Assert.Equal(32 + (4 * expected.Length), bytes.Length);

@@ -135,15 +135,53 @@ public sealed class StartGpuStageActivityTests
     }
 
     [Fact]
-    public async Task ExecuteAsync_SameJobStartedAgain_ReplacesTheSecret()
+    public async Task ExecuteAsync_RunTwice_StartsOneExecutionAndKeepsItsSecret()
     {
-        // Act: an activity retry starts a new execution with a new secret; the old one must no longer work.
-        await StartAsync();
-        await StartAsync();
+        // Act: at-least-once delivery runs the activity again after it completed.
+        var first = await StartAsync();
+        var second = await StartAsync();
 
         // Assert
+        var launch = Assert.Single(_launcher.Launches);
+        Assert.Equal(first, second);
         var record = JobJson.Deserialize<GpuStageLaunchRecord>(_blobs.Get(JobBlobLayout.GpuLaunch(JobId)));
-        Assert.True(StageSecrets.Matches(_launcher.Launches[1].CallbackSecret, record.SecretSha256));
-        Assert.False(StageSecrets.Matches(_launcher.Launches[0].CallbackSecret, record.SecretSha256));
+        Assert.Equal(first.Name, record.ExecutionName);
+        Assert.True(StageSecrets.Matches(launch.CallbackSecret, record.SecretSha256));
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_RerunAfterTheStartsAnswerWasLost_AdoptsTheExecutionTheLauncherFinds()
+    {
+        // Arrange: the first run starts an execution but never hears back, so its record names none.
+        _launcher.LoseStartAnswers = true;
+        await Assert.ThrowsAsync<TimeoutException>(() => StartAsync());
+        _launcher.LoseStartAnswers = false;
+
+        // Act
+        var execution = await StartAsync();
+
+        // Assert: no second start; the running execution's secret still opens the callback.
+        var launch = Assert.Single(_launcher.Launches);
+        Assert.Equal("fake-1", execution.Name);
+        var record = JobJson.Deserialize<GpuStageLaunchRecord>(_blobs.Get(JobBlobLayout.GpuLaunch(JobId)));
+        Assert.Equal("fake-1", record.ExecutionName);
+        Assert.True(StageSecrets.Matches(launch.CallbackSecret, record.SecretSha256));
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_RerunAfterAStartThatNeverHappened_StartsOneWithANewSecret()
+    {
+        // Arrange: a run that wrote its record and died before the launcher was asked.
+        var abandoned = new GpuStageLaunchRecord(string.Empty, Sha256Hex("never-given-out"), Now.AddMinutes(-5));
+        await _blobs.WriteAsync(JobBlobLayout.GpuLaunch(JobId), JobJson.Serialize(abandoned));
+
+        // Act
+        var execution = await StartAsync();
+
+        // Assert
+        var launch = Assert.Single(_launcher.Launches);
+        var record = JobJson.Deserialize<GpuStageLaunchRecord>(_blobs.Get(JobBlobLayout.GpuLaunch(JobId)));
+        Assert.Equal(execution.Name, record.ExecutionName);
+        Assert.True(StageSecrets.Matches(launch.CallbackSecret, record.SecretSha256));
     }
 }

@@ -39,6 +39,7 @@ public sealed class FakeStageLauncher : IStageLauncher
     private readonly ConcurrentDictionary<string, BinaryData?> _recordsAtStart = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<StageLaunch> _launches = new();
     private readonly ConcurrentQueue<StageExecution> _stops = new();
+    private readonly ConcurrentDictionary<string, StageExecution> _executions = new(StringComparer.Ordinal);
     private int _starts;
 
     public FakeStageLauncher(IBlobStore blobs)
@@ -47,6 +48,9 @@ public sealed class FakeStageLauncher : IStageLauncher
     }
 
     public IReadOnlyList<StageLaunch> Launches => [.. _launches];
+
+    /// <summary>Starts go through, then their answer is lost (a timeout), as when a host dies mid-call.</summary>
+    public bool LoseStartAnswers { get; set; }
 
     public IReadOnlyList<StageExecution> Stops => [.. _stops];
 
@@ -81,8 +85,14 @@ public sealed class FakeStageLauncher : IStageLauncher
 
         _launches.Enqueue(launch);
         Started(jobId).TrySetResult(launch);
-        return new StageExecution(jobId, $"fake-{Interlocked.Increment(ref _starts)}");
+        var execution = new StageExecution(jobId, $"fake-{Interlocked.Increment(ref _starts)}");
+        _executions[jobId] = execution;
+        return LoseStartAnswers ? throw new TimeoutException($"The answer to the start of {execution.Name} was lost.") : execution;
     }
+
+    /// <summary>The job's latest execution, as a launcher that lists its executions would find it.</summary>
+    public Task<StageExecution?> FindAsync(string jobId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_executions.TryGetValue(jobId, out var execution) ? execution : null);
 
     public Task<StageExecutionStatus> GetStatusAsync(StageExecution execution, CancellationToken cancellationToken = default)
     {
