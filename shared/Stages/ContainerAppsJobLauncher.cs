@@ -137,7 +137,8 @@ public sealed partial class ContainerAppsJobLauncher : IStageLauncher
                 }
             }
 
-            page = StringProperty(root, "nextLink") is { Length: > 0 } next ? new Uri(next) : null;
+            // Only ARM's own pages: the bearer token goes with every request.
+            page = Uri.TryCreate(StringProperty(root, "nextLink"), UriKind.Absolute, out var next) && next.Authority == _jobUri.Authority ? next : null;
         }
 
         return null;
