@@ -22,6 +22,7 @@ public static class AppServices
         services.AddSingleton<JobSpecParser>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(provider => JobEngineOptions.From(provider.GetRequiredService<IConfiguration>().GetSection("serverless")));
+        services.AddSingleton(provider => provider.GetRequiredService<JobEngineOptions>().Prices);
         services.AddSingleton(provider => new BlobStore(StorageClients.BlobService(provider.GetRequiredService<IConfiguration>())));
         services.AddSingleton<IBlobStore>(provider => provider.GetRequiredService<BlobStore>());
         services.AddSingleton<IJobIndex>(provider => StorageClients.JobIndex(provider.GetRequiredService<IConfiguration>()));

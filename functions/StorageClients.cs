@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
+using Serverless.Costs;
 using Serverless.Storage;
 
 namespace Serverless.Functions;
@@ -16,8 +17,13 @@ public static class StorageClients
     /// <summary>The task hub's name, which the job index's table is named after (host.json, as the Durable extension reads it).</summary>
     private const string HubNameKey = "extensions:durableTask:hubName";
 
+    /// <summary>The blob client of the app's own blob store, which counts each activity call's requests (<see cref="UsageScope"/>).</summary>
     public static BlobServiceClient BlobService(IConfiguration configuration) =>
-        Create(configuration, AppSettings.BlobServiceUri, connection => new BlobServiceClient(connection), (uri, credential) => new BlobServiceClient(uri, credential));
+        Create(
+            configuration,
+            AppSettings.BlobServiceUri,
+            connection => new BlobServiceClient(connection, UsageScope.CountIn(new BlobClientOptions())),
+            (uri, credential) => new BlobServiceClient(uri, credential, UsageScope.CountIn(new BlobClientOptions())));
 
     public static TableJobIndex JobIndex(IConfiguration configuration)
     {

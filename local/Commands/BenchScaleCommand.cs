@@ -4,8 +4,10 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Serverless.Costs;
 using Serverless.Jobs;
 using Serverless.Local.Storage;
+using Serverless.Storage;
 
 namespace Serverless.Local.Commands;
 
@@ -31,7 +33,8 @@ public static class BenchScaleCommand
         IReadOnlyDictionary<StorageRequestKind, long> Requests,
         long HistoryBytes,
         long PeakRssBytes,
-        IReadOnlyList<TimeSpan>? AzuriteCpu)
+        IReadOnlyList<TimeSpan>? AzuriteCpu,
+        JobCost Cost)
     {
         public double Rate => Shards / Elapsed.TotalSeconds;
 
@@ -126,7 +129,10 @@ public static class BenchScaleCommand
             }
 
             var historyBytes = await HistoryBytesAsync(connectionString, hub, run.Status.InstanceId, cancellationToken).ConfigureAwait(false);
-            return new Measurement(size, run.Elapsed, requests, historyBytes, peak, cpuBefore is null ? null : [.. cpuAfter!.Zip(cpuBefore, (after, before) => after - before)]);
+            var manifest = await host.Engine.Blobs.ReadAsync(run.Status.Blobs.Manifest, cancellationToken).ConfigureAwait(false);
+            var cost = JobJson.Deserialize<JobManifest>(manifest ?? throw new InvalidOperationException($"job {run.Status.InstanceId} wrote no manifest.")).Cost
+                ?? throw new InvalidOperationException($"job {run.Status.InstanceId}'s manifest has no cost.");
+            return new Measurement(size, run.Elapsed, requests, historyBytes, peak, cpuBefore is null ? null : [.. cpuAfter!.Zip(cpuBefore, (after, before) => after - before)], cost);
         }
         finally
         {
@@ -213,8 +219,20 @@ public static class BenchScaleCommand
         text.AppendLine(c, $"| --- |{string.Concat(results.Select(_ => " --- |"))}");
         foreach (var kind in Enum.GetValues<StorageRequestKind>().Where(k => results.Any(m => m.Requests[k] > 0)))
         {
-            var (service, name) = StorageRequestCounter.Describe(kind);
+            var (service, name) = StorageRequests.Describe(kind);
             text.AppendLine(c, $"| {service} {name} | {string.Join(" | ", results.Select(m => m.PerShard(m.Requests[kind]).ToString("0.000", c)))} |");
+        }
+
+        // What EngineRequestRates is fitted to: everything counted but the job's own blob requests, against its calls and orchestrations.
+        text.AppendLine();
+        text.AppendLine(c, $"| engine requests (counted − the job's own) | {string.Join(" | ", results.Select(m => m.Shards.ToString("N0", c)))} |");
+        text.AppendLine(c, $"| --- |{string.Concat(results.Select(_ => " --- |"))}");
+        text.AppendLine(c, $"| activity calls | {string.Join(" | ", results.Select(m => m.Cost.ActivityCalls.ToString("N0", c)))} |");
+        text.AppendLine(c, $"| orchestrations | {string.Join(" | ", results.Select(m => m.Cost.Orchestrations.ToString("N0", c)))} |");
+        foreach (var kind in Enum.GetValues<StorageRequestKind>().Where(k => results.Any(m => m.Requests[k] > 0)))
+        {
+            var name = StorageRequests.Name(kind);
+            text.AppendLine(c, $"| {name} | {string.Join(" | ", results.Select(m => (m.Requests[kind] - m.Cost.StorageRequests.GetValueOrDefault(name)).ToString("N0", c)))} |");
         }
 
         var smallest = results.MinBy(m => m.Shards)!;

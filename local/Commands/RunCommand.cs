@@ -47,6 +47,7 @@ public static class RunCommand
         }
 
         Print(host, status);
+        await PrintCostAsync(host, status, cancellationToken).ConfigureAwait(false);
         await DownloadImagesAsync(host, status, Path.Combine(options.Settings.AppRoot, "out", status.InstanceId), cancellationToken).ConfigureAwait(false);
         return status.Phase is nameof(JobResultStatus.Completed) or nameof(JobResultStatus.CompletedWithFailures) ? 0 : 1;
     }
@@ -156,6 +157,22 @@ public static class RunCommand
                 }
             }
         }
+    }
+
+    /// <summary>One line from the manifest's cost: the estimate and what it rests on.</summary>
+    private static async Task PrintCostAsync(LocalHost host, JobStatusView status, CancellationToken cancellationToken)
+    {
+        var content = await host.Engine.Blobs.ReadAsync(status.Blobs.Manifest, cancellationToken).ConfigureAwait(false);
+        if (content is null || JobJson.Deserialize<JobManifest>(content).Cost is not { } cost)
+        {
+            return;
+        }
+
+        var requests = cost.StorageRequests.Values.Sum();
+        var engine = cost.EstimatedEngineRequests.Values.Sum();
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"Cost ≈ {cost.Estimate.Total:0.######} {cost.Estimate.Currency} ({cost.ActivitySeconds:0.###} activity-s, {cost.CpuSeconds:0.###} CPU-s, {cost.GpuSeconds:0.###} GPU-s, {cost.ActivityCalls:N0} calls, {requests:N0} storage requests + {engine:N0} engine requests estimated; prices as of {cost.Estimate.PricesAsOf})"));
     }
 
     private static void Print(LocalHost host, JobStatusView status)

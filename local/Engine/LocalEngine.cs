@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Serverless.Api;
 using Serverless.Batches;
+using Serverless.Costs;
 using Serverless.Engine;
 using Serverless.Jobs;
 using Serverless.Local.Batches;
@@ -69,7 +70,7 @@ public sealed class LocalEngine : IAsyncDisposable
         var service = new AzureStorageOrchestrationService(ToServiceSettings(settings.Durable, connectionString, counter, loggerFactory));
         await service.CreateIfNotExistsAsync().ConfigureAwait(false);
 
-        var blobs = new BlobStore(new BlobServiceClient(connectionString, Counted(new BlobClientOptions(), StorageService.Blob, counter)));
+        var blobs = new BlobStore(new BlobServiceClient(connectionString, UsageScope.CountIn(Counted(new BlobClientOptions(), StorageService.Blob, counter))));
         var workloads = options.Workloads(blobs);
         var engine = new TaskHubEngine(service, JsonDataConverter.Default);
         var index = new TableJobIndex(new TableServiceClient(connectionString, Counted(new TableClientOptions(), StorageService.Table, counter)), settings.Durable.HubName);
@@ -81,7 +82,7 @@ public sealed class LocalEngine : IAsyncDisposable
         {
             worker = new TaskHubWorker(service, loggerFactory);
             var stages = new StageServices(launcher, new StageCallbackOptions(callbackBase));
-            Register(worker, new DurableTaskShimFactory(new DurableTaskWorkerOptions(), loggerFactory), workloads, blobs, stages);
+            Register(worker, new DurableTaskShimFactory(new DurableTaskWorkerOptions(), loggerFactory), workloads, blobs, stages, settings.Engine.Prices);
             await worker.StartAsync().ConfigureAwait(false);
         }
 
@@ -144,7 +145,7 @@ public sealed class LocalEngine : IAsyncDisposable
     /// Registers <see cref="JobTasks"/> under the names the Functions app's [Function] wrappers use, so both hosts
     /// share one task hub format; the activities are built by the same DI registration as the Functions app's.
     /// </summary>
-    private static void Register(TaskHubWorker worker, DurableTaskShimFactory shims, WorkloadCatalog workloads, IBlobStore blobs, StageServices stages)
+    private static void Register(TaskHubWorker worker, DurableTaskShimFactory shims, WorkloadCatalog workloads, IBlobStore blobs, StageServices stages, CostPrices prices)
     {
         // Lives as long as the worker: the activities are its singletons, the orchestrators are made from it per
         // execution. Nothing in it is disposable.
@@ -154,6 +155,7 @@ public sealed class LocalEngine : IAsyncDisposable
             .AddSingleton(stages.Launcher)
             .AddSingleton(stages.Callback)
             .AddSingleton(TimeProvider.System)
+            .AddSingleton(prices)
             .AddJobActivities()
             .BuildServiceProvider();
         worker.AddTaskOrchestrations(JobTasks.Orchestrators

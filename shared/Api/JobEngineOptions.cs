@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Serverless.Costs;
 using Serverless.Stages;
 
 namespace Serverless.Api;
@@ -16,6 +17,9 @@ public sealed record JobEngineOptions(int ShardsPerOrchestration = JobEngineOpti
     /// <summary>host.json <c>serverless:retentionDays</c>: finished jobs older than this are purged, with their results; 0 keeps them forever.</summary>
     public int RetentionDays { get; init; } = DefaultRetentionDays;
 
+    /// <summary>host.json <c>serverless:prices</c>: what a job's cost is estimated at (<see cref="CostPrices"/> has the defaults and their sources).</summary>
+    public CostPrices Prices { get; init; } = new();
+
     /// <summary>Reads host.json's "serverless" section; both hosts call this, so both read the same names.</summary>
     public static JobEngineOptions From(IConfiguration serverless)
     {
@@ -27,6 +31,7 @@ public sealed record JobEngineOptions(int ShardsPerOrchestration = JobEngineOpti
                 serverless.GetValue("gpuStage:pollIntervalSeconds", defaults.GpuStage.PollIntervalSeconds),
                 serverless.GetValue("gpuStage:timeoutSeconds", defaults.GpuStage.TimeoutSeconds)),
             RetentionDays = Math.Max(0, serverless.GetValue("retentionDays", DefaultRetentionDays)),
+            Prices = CostPrices.From(serverless.GetSection("prices")),
         };
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Serverless.Costs;
 using Serverless.Items;
 
 namespace Serverless.Jobs;
@@ -50,7 +51,7 @@ public sealed record ShardRecord(
 
 /// <summary>
 /// <c>results/{jobId}/manifest.json</c>: every shard exactly once, in index order; for an item job the item
-/// totals and every result file; how many redrives have run.
+/// totals and every result file; how many redrives have run; what this run used and cost.
 /// </summary>
 public sealed record JobManifest(
     string JobId,
@@ -64,7 +65,8 @@ public sealed record JobManifest(
     DateTimeOffset WrittenAt,
     IReadOnlyList<ShardRecord> Shards,
     ItemSummary? Items = null,
-    int Redrives = 0);
+    int Redrives = 0,
+    JobCost? Cost = null);
 
 /// <summary><c>results/{jobId}/result.json</c>: the workload's result with the counts it rests on.</summary>
 public sealed record JobResultDocument(
@@ -78,9 +80,9 @@ public sealed record JobResultDocument(
 
 /// <summary>
 /// <c>results/{jobId}/shards/{call}.json</c>: what one activity call did, one entry per shard attempt it
-/// ran, so a batch of short shards costs one blob write, not one per shard.
+/// ran, so a batch of short shards costs one blob write, not one per shard; and what the call used.
 /// </summary>
-public sealed record ShardResults(IReadOnlyList<ShardResult> Shards);
+public sealed record ShardResults(IReadOnlyList<ShardResult> Shards, Usage? Usage = null);
 
 /// <summary>
 /// One shard attempt: its status, its partial when it succeeded, its error when not, its duration; item shards

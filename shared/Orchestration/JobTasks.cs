@@ -41,7 +41,7 @@ public static class JobTasks
 
     /// <summary>
     /// Registers every activity class and the reducer they share, as singletons. The host supplies what they
-    /// need from outside: WorkloadCatalog, IBlobStore, IStageLauncher, StageCallbackOptions and TimeProvider.
+    /// need from outside: WorkloadCatalog, IBlobStore, IStageLauncher, StageCallbackOptions, TimeProvider and CostPrices.
     /// </summary>
     public static IServiceCollection AddJobActivities(this IServiceCollection services)
     {

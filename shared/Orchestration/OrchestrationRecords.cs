@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Serverless.Costs;
 using Serverless.Items;
 using Serverless.Jobs;
 using Serverless.Stages;
@@ -66,6 +67,7 @@ public sealed record StoreSpecInput(string JobId, JobSpec Spec);
 
 /// <summary>
 /// <c>results/{jobId}/ranges/{start}-{end}.json</c>: the shard records of a range and the combination of its
-/// succeeded partials (null when none succeeded). Ranges merge upward until one covers the whole job.
+/// succeeded partials (null when none succeeded), and what its calls, its reduce and its child ranges used. Ranges
+/// merge upward until one covers the whole job.
 /// </summary>
-public sealed record RangeRecord(int Start, int End, JsonElement? Partial, IReadOnlyList<ShardRecord> Shards);
+public sealed record RangeRecord(int Start, int End, JsonElement? Partial, IReadOnlyList<ShardRecord> Shards, Usage? Usage = null);

@@ -3,6 +3,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Serverless.Costs;
 
 namespace Serverless.Functions.Tests;
 
@@ -43,6 +44,23 @@ public sealed class AppServicesTests
 
         // Assert
         Assert.IsType(type, function);
+    }
+
+    [Fact]
+    public void AddServerless_Prices_AreReadFromTheServerlessSection()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["serverless:prices:instanceMemoryMB"] = "4096",
+                ["serverless:prices:perGbSecond"] = "0.00001",
+            })
+            .Build();
+        using var provider = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddServerless().BuildServiceProvider();
+
+        var prices = provider.GetRequiredService<CostPrices>();
+
+        Assert.Equal(new CostPrices { InstanceMemoryMB = 4096, PerGbSecond = 0.00001m }, prices);
     }
 
     [Fact]

@@ -1,7 +1,9 @@
 using System.Globalization;
 using Microsoft.DurableTask;
+using Serverless.Costs;
 using Serverless.Items;
 using Serverless.Jobs;
+using Serverless.Stages;
 using Serverless.Storage;
 using Serverless.Workloads;
 
@@ -9,7 +11,8 @@ namespace Serverless.Orchestration.Activities;
 
 /// <summary>
 /// Decides the job's status from the failed share, writes <c>manifest.json</c> (always) and <c>result.json</c>
-/// (unless the job failed), and returns the small outcome the orchestration keeps.
+/// (unless the job failed), and returns the small outcome the orchestration keeps. The manifest's cost is the root
+/// range's usage, this call's and the job's few bookkeeping calls', priced by <see cref="CostLedger"/>.
 /// </summary>
 public sealed class FinishJobActivity : TaskActivity<FinishJobInput, JobOutcome>
 {
@@ -19,9 +22,11 @@ public sealed class FinishJobActivity : TaskActivity<FinishJobInput, JobOutcome>
     private readonly RangeReducer _reducer;
     private readonly JobDocuments _documents;
     private readonly TimeProvider _time;
+    private readonly CostPrices _prices;
 
-    public FinishJobActivity(WorkloadCatalog workloads, IBlobStore blobs, RangeReducer reducer, JobDocuments documents, TimeProvider time)
+    public FinishJobActivity(WorkloadCatalog workloads, IBlobStore blobs, RangeReducer reducer, JobDocuments documents, TimeProvider time, CostPrices prices)
     {
+        _prices = prices;
         _workloads = workloads;
         _blobs = blobs;
         _reducer = reducer;
@@ -34,6 +39,7 @@ public sealed class FinishJobActivity : TaskActivity<FinishJobInput, JobOutcome>
     public async Task<JobOutcome> ExecuteAsync(FinishJobInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var usage = UsageScope.Begin();
         var (jobId, root) = (input.JobId, input.Root);
         var spec = (await _documents.SpecAsync(jobId).ConfigureAwait(false)) with { Shards = input.Shards };
         var range = await _reducer.ReadRangeAsync(root.Blob).ConfigureAwait(false);
@@ -49,13 +55,43 @@ public sealed class FinishJobActivity : TaskActivity<FinishJobInput, JobOutcome>
             await _blobs.WriteAsync(resultBlob, JobJson.Serialize(document)).ConfigureAwait(false);
         }
 
-        var manifest = new JobManifest(jobId, spec.Workload, status, spec.Shards, root.Succeeded, root.Failed, spec.ToleratedFailurePercent, resultBlob, _time.GetUtcNow(), range.Shards, items, input.Redrive);
+        var gpuStage = input.Redrive == 0 && _workloads.Get(spec.Workload) is IGpuStageWorkload;
+        var gpuSeconds = gpuStage ? await GpuSecondsAsync(jobId).ConfigureAwait(false) : 0;
+        usage.Add(StorageRequestKind.BlobWrite);
+        var used = (range.Usage ?? Usage.None).Add(usage.ToUsage()).Add(Bookkeeping(range.Usage?.Orchestrations ?? 0, planned: spec.Input is not null && input.Redrive == 0, gpuStage));
+        var cost = CostLedger.Price(used, gpuSeconds, _prices);
+        var manifest = new JobManifest(jobId, spec.Workload, status, spec.Shards, root.Succeeded, root.Failed, spec.ToleratedFailurePercent, resultBlob, _time.GetUtcNow(), range.Shards, items, input.Redrive, cost);
         var manifestBlob = JobBlobLayout.Manifest(jobId);
         await _blobs.WriteAsync(manifestBlob, JobJson.Serialize(manifest)).ConfigureAwait(false);
 
         var failedIndexes = range.Shards.Where(s => s.Status == ShardStatus.Failed).Select(s => s.Index).Take(FailedIndexesInOutcome).ToList();
         return new JobOutcome(jobId, spec.Workload, status, spec.Shards, root.Succeeded, root.Failed, failedIndexes, result,
             new JobBlobs(resultBlob, manifestBlob, JobBlobLayout.ShardsFolder(jobId)), error);
+    }
+
+    /// <summary>
+    /// The job orchestration itself and the calls no range record counts, each of which always makes the same
+    /// requests: storing the spec (one write), each range orchestration looking for its own record (one read), the
+    /// item plan and the GPU stage's start and output check (their requests are not counted; the stage's status
+    /// polls, as many as its run took, are not counted at all).
+    /// </summary>
+    private static Usage Bookkeeping(int rangeOrchestrations, bool planned, bool gpuStage)
+    {
+        var requests = new SortedDictionary<string, long>(StringComparer.Ordinal) { [StorageRequests.Name(StorageRequestKind.BlobWrite)] = 1 };
+        if (rangeOrchestrations > 0)
+        {
+            requests[StorageRequests.Name(StorageRequestKind.BlobRead)] = rangeOrchestrations;
+        }
+
+        var calls = 1 + rangeOrchestrations + (planned ? 1 : 0) + (gpuStage ? 2 : 0);
+        return new Usage(0, 0, calls, 1, requests);
+    }
+
+    /// <summary>The stage program's own run time from its metrics (0 when it wrote none): container start-up is not in it.</summary>
+    private async Task<double> GpuSecondsAsync(string jobId)
+    {
+        var metrics = await _blobs.ReadAsync(JobBlobLayout.GpuMetrics(jobId)).ConfigureAwait(false);
+        return metrics is null ? 0 : JobJson.Deserialize<StageMetrics>(metrics).TotalMilliseconds / 1000;
     }
 
     /// <summary>

@@ -1,11 +1,15 @@
 using System.Text.Json;
+using Serverless.Costs;
 using Serverless.Jobs;
 using Serverless.Storage;
 using Serverless.Workloads;
 
 namespace Serverless.Orchestration.Activities;
 
-/// <summary>Reads partials and range records and folds them with the workload's Combine, in index order.</summary>
+/// <summary>
+/// Reads partials and range records and folds them with the workload's Combine, in index order; sums what the
+/// calls and child ranges used into the record, with the reduce's own call, so usage goes up the tree like partials.
+/// </summary>
 public sealed class RangeReducer
 {
     private const int ParallelReads = 16;
@@ -26,6 +30,7 @@ public sealed class RangeReducer
     public async Task<RangeSummary> ReduceShardsAsync(ReduceShardsInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var usage = UsageScope.Begin();
         var blobs = input.CallBlobs.Distinct(StringComparer.Ordinal).ToList();
         var contents = await ReadAllAsync<BinaryData>(blobs, data => data).ConfigureAwait(false);
         var latest = new Dictionary<int, (ShardResult Result, string? Blob, long? Size)>();
@@ -37,9 +42,12 @@ public sealed class RangeReducer
             }
         }
 
+        var callsUsed = new List<Usage?>(blobs.Count);
         for (var i = 0; i < blobs.Count; i++)
         {
-            foreach (var result in JobJson.Deserialize<ShardResults>(contents[i]).Shards)
+            var call = JobJson.Deserialize<ShardResults>(contents[i]);
+            callsUsed.Add(call.Usage);
+            foreach (var result in call.Shards)
             {
                 Keep(result, blobs[i], contents[i].ToMemory().Length);
             }
@@ -61,17 +69,23 @@ public sealed class RangeReducer
         }
 
         var partial = Fold(input.Workload, records.Where(r => r.Status == ShardStatus.Succeeded).Select(r => latest[r.Index].Result.Partial));
-        return await WriteAsync(JobBlobLayout.Range(input.JobId, input.Start, input.End, input.Redrive), new RangeRecord(input.Start, input.End, partial, records)).ConfigureAwait(false);
+        var used = Usage.Sum(callsUsed).Add(Own(usage));
+        return await WriteAsync(JobBlobLayout.Range(input.JobId, input.Start, input.End, input.Redrive), new RangeRecord(input.Start, input.End, partial, records, used)).ConfigureAwait(false);
     }
 
     /// <summary>Combines child ranges (already reduced) into one record for the parent range.</summary>
     public async Task<RangeSummary> MergeRangesAsync(MergeRangesInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var usage = UsageScope.Begin();
         var children = await ReadAllAsync(input.Children.Select(c => c.Blob).ToList(), JobJson.Deserialize<RangeRecord>).ConfigureAwait(false);
         var partial = Fold(input.Workload, children.Select(c => c.Partial));
         var shards = children.SelectMany(c => c.Shards).ToList();
-        return await WriteAsync(JobBlobLayout.Range(input.JobId, input.Start, input.End, input.Redrive), new RangeRecord(input.Start, input.End, partial, shards)).ConfigureAwait(false);
+
+        // Every child ran as a sub-orchestration of this range's.
+        var own = Own(usage) with { Orchestrations = children.Length };
+        var used = Usage.Sum(children.Select(c => c.Usage)).Add(own);
+        return await WriteAsync(JobBlobLayout.Range(input.JobId, input.Start, input.End, input.Redrive), new RangeRecord(input.Start, input.End, partial, shards, used)).ConfigureAwait(false);
     }
 
     /// <summary>The summary of a range already reduced, or null: lets a re-executed range skip its finished work.</summary>
@@ -95,6 +109,13 @@ public sealed class RangeReducer
         }
 
         return total;
+    }
+
+    /// <summary>The reduce's own call, with the write of its record, which it cannot count itself.</summary>
+    private static Usage Own(UsageScope usage)
+    {
+        usage.Add(StorageRequestKind.BlobWrite);
+        return usage.ToUsage();
     }
 
     private async Task<RangeSummary> WriteAsync(string blob, RangeRecord record)

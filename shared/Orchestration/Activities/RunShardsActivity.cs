@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.DurableTask;
+using Serverless.Costs;
 using Serverless.Items;
 using Serverless.Jobs;
 using Serverless.Storage;
@@ -13,7 +14,8 @@ namespace Serverless.Orchestration.Activities;
 /// <see cref="JobBlobLayout.Call"/>: a batch of short shards costs one blob write. A shard that throws is
 /// recorded with its error rather than failing the batch, so the range retries just that shard. The blob is
 /// named after the attempts, so a retried or replayed call writes the same blob again, never a second copy.
-/// Parameters and inline items come from the job's spec blob, read once per process.
+/// Parameters and inline items come from the job's spec blob, read once per process. The blob also records what
+/// the call used: its duration, its share of the process's CPU (<see cref="CpuShare"/>) and its storage requests.
 /// </summary>
 public sealed class RunShardsActivity : TaskActivity<RunShardsInput, ShardCallResult>
 {
@@ -35,6 +37,8 @@ public sealed class RunShardsActivity : TaskActivity<RunShardsInput, ShardCallRe
     public async Task<ShardCallResult> ExecuteAsync(RunShardsInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var usage = UsageScope.Begin();
+        using var cpu = CpuShare.Process.Start();
         var workload = _workloads.Get(input.Job.Workload);
         var spec = await _documents.SpecAsync(input.JobId).ConfigureAwait(false);
         var previous = input.Redrive > 0 ? await PreviousResultsAsync(input).ConfigureAwait(false) : new Dictionary<int, ShardResult>();
@@ -43,7 +47,9 @@ public sealed class RunShardsActivity : TaskActivity<RunShardsInput, ShardCallRe
             results[i] = await RunOneAsync(workload, input, spec, input.Shards[i], previous.GetValueOrDefault(input.Shards[i].Index)).ConfigureAwait(false)).ConfigureAwait(false);
 
         var blob = JobBlobLayout.Call(input.JobId, input.Shards, input.Redrive);
-        await _blobs.WriteAsync(blob, JobJson.Serialize(new ShardResults(results)), CallMetadata.For(results, input.Redrive, input.Backup)).ConfigureAwait(false);
+        usage.Add(StorageRequestKind.BlobWrite);
+        var record = new ShardResults(results, usage.ToUsage(cpu.Stop()));
+        await _blobs.WriteAsync(blob, JobJson.Serialize(record), CallMetadata.For(results, input.Redrive, input.Backup)).ConfigureAwait(false);
         return new ShardCallResult(blob, [.. results.Select(r => new ShardCallOutcome(r.Index, r.Attempt, r.Status == ShardStatus.Succeeded, r.DurationMs))]);
     }
 

@@ -1,3 +1,4 @@
+using Serverless.Costs;
 using Serverless.Local.Configuration;
 
 namespace Serverless.Local.Tests.Configuration;
@@ -24,6 +25,18 @@ public sealed class LocalSettingsTests : IDisposable
 
         Assert.Equal(new DurableSettings("MyHub", 2, 7, 3, true, TimeSpan.FromSeconds(2), 16, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(45)), settings.Durable);
         Assert.Equal(25, settings.Engine.ShardsPerOrchestration);
+    }
+
+    [Fact]
+    public void Load_HostJsonPrices_OverrideTheirDefaultsOnly()
+    {
+        File.WriteAllText(Path.Combine(_root, "host.json"), """
+            { "version": "2.0", "serverless": { "prices": { "instanceMemoryMB": 4096, "perGpuSecond": 0.00102, "asOf": "2027-01-31" } } }
+            """);
+
+        var prices = LocalSettings.Load(_root).Engine.Prices;
+
+        Assert.Equal(new CostPrices { InstanceMemoryMB = 4096, PerGpuSecond = 0.00102m, AsOf = "2027-01-31" }, prices);
     }
 
     [Fact]

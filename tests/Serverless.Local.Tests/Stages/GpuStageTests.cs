@@ -106,6 +106,10 @@ public sealed class GpuStageTests
         Assert.Equal($"results/{job.Id}/preview.png", result.GetProperty("preview").GetString());
         Assert.Equal(expected.LongCount(c => c == MaxIterations), result.GetProperty("insidePixels").GetInt64());
         Assert.Equal(metrics, result.GetProperty("gpu").Deserialize<StageMetrics>(JobJson.Options));
+
+        // The cost's GPU seconds are the stage program's run, as its metrics say.
+        var manifest = await host.ReadBlobAsync<JobManifest>($"results/{job.Id}/manifest.json");
+        Assert.Equal(Math.Round(metrics.TotalMilliseconds / 1000, 3), manifest.Cost!.GpuSeconds);
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
 using Azure.Storage.Queues;
 using Serverless.Local.Storage;
+using Serverless.Storage;
 
 namespace Serverless.Local.Tests.Storage;
 
@@ -23,7 +24,7 @@ public sealed class StorageRequestCounterTests
     [InlineData("DELETE", Azurite + "/results/job/shards/3.json", StorageRequestKind.BlobDelete)]
     [InlineData("POST", Azurite + "/?comp=batch", StorageRequestKind.BlobOther)]
     public void Classify_BlobRequests(string method, string uri, StorageRequestKind expected) =>
-        Assert.Equal(expected, StorageRequestCounter.Classify(StorageService.Blob, method, new Uri(uri)));
+        Assert.Equal(expected, StorageRequests.Classify(StorageService.Blob, method, new Uri(uri)));
 
     [Theory]
     [InlineData("GET", "http://127.0.0.1:10001/devstoreaccount1/hub-workitems/messages?numofmessages=1&visibilitytimeout=30", StorageRequestKind.QueueDequeue)]
@@ -36,7 +37,7 @@ public sealed class StorageRequestCounterTests
     [InlineData("PUT", "https://acct.queue.core.windows.net/hub-workitems", StorageRequestKind.QueueOther)]
     [InlineData("DELETE", "https://acct.queue.core.windows.net/hub-workitems/messages", StorageRequestKind.QueueOther)]
     public void Classify_QueueRequests(string method, string uri, StorageRequestKind expected) =>
-        Assert.Equal(expected, StorageRequestCounter.Classify(StorageService.Queue, method, new Uri(uri)));
+        Assert.Equal(expected, StorageRequests.Classify(StorageService.Queue, method, new Uri(uri)));
 
     [Theory]
     [InlineData("GET", "http://127.0.0.1:10002/devstoreaccount1/HubInstances(PartitionKey='job',RowKey='')", StorageRequestKind.TablePointRead)]
@@ -52,7 +53,7 @@ public sealed class StorageRequestCounterTests
     [InlineData("GET", "https://acct.table.core.windows.net/Tables?$filter=TableName%20eq%20'HubJobs'", StorageRequestKind.TableOther)]
     [InlineData("DELETE", "https://acct.table.core.windows.net/Tables('HubJobs')", StorageRequestKind.TableOther)]
     public void Classify_TableRequests(string method, string uri, StorageRequestKind expected) =>
-        Assert.Equal(expected, StorageRequestCounter.Classify(StorageService.Table, method, new Uri(uri)));
+        Assert.Equal(expected, StorageRequests.Classify(StorageService.Table, method, new Uri(uri)));
 
     /// <summary>The shapes the SDK really sends, counted before any answer: each call once, as its kind.</summary>
     [Fact]

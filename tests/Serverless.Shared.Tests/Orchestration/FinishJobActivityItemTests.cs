@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Serverless.Items;
+using Serverless.Costs;
 using Serverless.Jobs;
 using Serverless.Orchestration;
 using Serverless.Orchestration.Activities;
@@ -29,7 +30,7 @@ public sealed class FinishJobActivityItemTests
         _catalog = new WorkloadCatalog([.. WorkloadCatalog.BuiltIn(_blobs), _failing]);
         _reducer = new RangeReducer(_catalog, _blobs);
         _documents = new JobDocuments(_blobs);
-        _finish = new FinishJobActivity(_catalog, _blobs, _reducer, _documents, new FixedTimeProvider(Now));
+        _finish = new FinishJobActivity(_catalog, _blobs, _reducer, _documents, new FixedTimeProvider(Now), new CostPrices());
         _run = new RunShardsActivity(_catalog, _blobs, _documents);
     }
 

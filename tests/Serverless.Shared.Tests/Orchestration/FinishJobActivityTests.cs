@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Serverless.Costs;
 using Serverless.Jobs;
 using Serverless.Orchestration;
 using Serverless.Orchestration.Activities;
@@ -22,7 +23,7 @@ public sealed class FinishJobActivityTests
     {
         _reducer = new RangeReducer(_catalog, _blobs);
         _documents = new JobDocuments(_blobs);
-        _finish = new FinishJobActivity(_catalog, _blobs, _reducer, _documents, new FixedTimeProvider(Now));
+        _finish = new FinishJobActivity(_catalog, _blobs, _reducer, _documents, new FixedTimeProvider(Now), new CostPrices());
     }
 
     private static RangeSummary Root(int succeeded, int failed) => new(0, succeeded + failed, succeeded, failed, "results/j/ranges/0-1.json");

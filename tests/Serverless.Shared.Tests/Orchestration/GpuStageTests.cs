@@ -4,6 +4,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Engine;
+using Serverless.Costs;
 using Serverless.Jobs;
 using Serverless.Orchestration;
 using Serverless.Stages;
@@ -41,6 +42,7 @@ public sealed class GpuStageHostFixture : IAsyncLifetime
                     services.AddSingleton(Specs.Catalog(blobs: Blobs));
                     services.AddSingleton<IBlobStore>(Blobs);
                     services.AddSingleton(TimeProvider.System);
+                    services.AddSingleton(new CostPrices());
                     services.AddJobActivities();
                     services.AddSingleton<IStageLauncher>(Launcher);
                     services.AddSingleton(new StageCallbackOptions(null));

@@ -2,6 +2,7 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Serverless.Costs;
 using Serverless.Jobs;
 using Serverless.Orchestration;
 using Serverless.Storage;
@@ -36,6 +37,7 @@ public sealed class DurableHostFixture : IAsyncLifetime
                     services.AddSingleton(Specs.Catalog(Flaky));
                     services.AddSingleton<IBlobStore>(Blobs);
                     services.AddSingleton(TimeProvider.System);
+                    services.AddSingleton(new CostPrices());
                     // The GPU stage's activities are registered but never run here, so they get no launcher.
                     services.AddJobActivities();
                 },
