@@ -49,7 +49,7 @@ public sealed class FinishJobActivity : TaskActivity<FinishJobInput, JobOutcome>
             await _blobs.WriteAsync(resultBlob, JobJson.Serialize(document)).ConfigureAwait(false);
         }
 
-        var manifest = new JobManifest(jobId, spec.Workload, status, spec.Shards, root.Succeeded, root.Failed, spec.ToleratedFailurePercent, resultBlob, _time.GetUtcNow(), range.Shards, items, input.Redrive);
+        var manifest = new JobManifest(jobId, spec.Workload, status, spec.Shards, root.Succeeded, root.Failed, spec.ToleratedFailurePercent, resultBlob, _time.GetUtcNow(), range.Shards, items, input.Redrive, SpeculationSummary.Of(range.Shards));
         var manifestBlob = JobBlobLayout.Manifest(jobId);
         await _blobs.WriteAsync(manifestBlob, JobJson.Serialize(manifest)).ConfigureAwait(false);
 

@@ -21,6 +21,8 @@ public sealed class DurableHostFixture : IAsyncLifetime
 
     public FlakyWorkload Flaky { get; } = new();
 
+    public StragglerWorkload Straggler { get; } = new();
+
     public DurableTaskTestHost Host { get; private set; } = null!;
 
     public DurableTaskClient Client => Host.Client;
@@ -33,7 +35,7 @@ public sealed class DurableHostFixture : IAsyncLifetime
             {
                 ConfigureServices = services =>
                 {
-                    services.AddSingleton(Specs.Catalog(Flaky));
+                    services.AddSingleton(Specs.Catalog(Flaky, straggler: Straggler));
                     services.AddSingleton<IBlobStore>(Blobs);
                     services.AddSingleton(TimeProvider.System);
                     // The GPU stage's activities are registered but never run here, so they get no launcher.
