@@ -29,6 +29,7 @@ public static class BenchCommand
         bench.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(shards), parse.GetValue(seconds), parse.GetValue(trivial), cancellationToken));
         bench.Subcommands.Add(GpuBenchCommand.Create());
         bench.Subcommands.Add(BenchScaleCommand.Create());
+        bench.Subcommands.Add(BenchTailCommand.Create());
         return bench;
     }
 

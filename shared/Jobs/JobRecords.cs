@@ -34,8 +34,13 @@ public enum JobResultStatus
 }
 
 /// <summary>One shard's line in the manifest: how its last (or winning) attempt went, when and where it ran.</summary>
-/// <param name="Attempts">The number of the attempt this record is, counting from 1.</param>
+/// <param name="Attempts">
+/// The number of the attempt this record is, counting from 1. A backup execution takes an attempt number of its
+/// own, so a shard whose backup won reads, say, attempt 2 with one backup won.
+/// </param>
 /// <param name="Worker">The process that ran it, as <see cref="WorkerName"/> names it.</param>
+/// <param name="Backups">Backup executions this shard got (speculation), whichever execution won.</param>
+/// <param name="BackupsWon">Of those, how many returned first, so that their result was taken.</param>
 public sealed record ShardRecord(
     int Index,
     ShardStatus Status,
@@ -47,11 +52,14 @@ public sealed record ShardRecord(
     ItemCounts? Items = null,
     DateTimeOffset? StartedAt = null,
     DateTimeOffset? EndedAt = null,
-    string? Worker = null);
+    string? Worker = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Backups = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int BackupsWon = 0);
 
 /// <summary>
 /// <c>results/{jobId}/manifest.json</c>: every shard exactly once, in index order; for an item job the item
-/// totals and every result file; how many redrives have run; what this run used and cost.
+/// totals and every result file; how many redrives have run; what this run used and cost; how many backups it
+/// launched and how many won.
 /// </summary>
 public sealed record JobManifest(
     string JobId,
@@ -66,7 +74,15 @@ public sealed record JobManifest(
     IReadOnlyList<ShardRecord> Shards,
     ItemSummary? Items = null,
     int Redrives = 0,
-    JobCost? Cost = null);
+    JobCost? Cost = null,
+    SpeculationSummary? Speculation = null);
+
+/// <summary>The manifest's speculation totals: backup executions launched, and those whose result was taken.</summary>
+public sealed record SpeculationSummary(int Launched, int Won)
+{
+    public static SpeculationSummary Of(IEnumerable<ShardRecord> shards) =>
+        shards.Aggregate(new SpeculationSummary(0, 0), (sum, s) => new SpeculationSummary(sum.Launched + s.Backups, sum.Won + s.BackupsWon));
+}
 
 /// <summary><c>results/{jobId}/result.json</c>: the workload's result with the counts it rests on.</summary>
 public sealed record JobResultDocument(

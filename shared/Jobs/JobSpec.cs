@@ -7,6 +7,7 @@ namespace Serverless.Jobs;
 /// What a user submits: which workload, its parameters and how to fan it out. Item workloads also name
 /// their <see cref="Input"/>; their shard count is then planned from it when the job starts.
 /// </summary>
+/// <param name="Speculation">Whether stragglers get backup executions (see <see cref="Orchestration.StragglerPolicy"/>).</param>
 public sealed record JobSpec(
     string Workload,
     IReadOnlyDictionary<string, JsonElement> Parameters,
@@ -15,7 +16,8 @@ public sealed record JobSpec(
     RetrySpec Retry,
     double ToleratedFailurePercent,
     long Seed,
-    ItemInput? Input = null);
+    ItemInput? Input = null,
+    SpeculationMode Speculation = SpeculationMode.Auto);
 
 /// <summary>How a failing shard is retried: exponential backoff between attempts.</summary>
 public sealed record RetrySpec(

@@ -85,6 +85,7 @@ public sealed class JobSpecParser
         var tolerated = reader.GetDouble("toleratedFailurePercent", 0, 100, defaultValue: 0);
         var seed = reader.GetInt64("seed", long.MinValue, long.MaxValue, defaultValue: 0);
         var retry = ReadRetry(reader);
+        var speculation = ReadSpeculation(reader);
         reader.RejectUnknown();
 
         if (workload is not null && parametersValid)
@@ -94,7 +95,7 @@ public sealed class JobSpecParser
         }
 
         return errors.IsEmpty
-            ? new JobSpec(workloadName!, parameters, shards, maxParallelism, retry, tolerated, seed, itemWorkload ? input : null)
+            ? new JobSpec(workloadName!, parameters, shards, maxParallelism, retry, tolerated, seed, itemWorkload ? input : null, speculation)
             : null;
     }
 
@@ -102,6 +103,22 @@ public sealed class JobSpecParser
         workload is IShardWorkload shardWorkload
             ? Math.Clamp(shardWorkload.DefaultShards(parameters), 1, JobLimits.MaxShards)
             : JobLimits.DefaultShards;
+
+    private static SpeculationMode ReadSpeculation(JsonFieldReader reader)
+    {
+        // Exactly the documented words: another spelling is more likely a mistake than a choice. Null is a field
+        // left out, or one that is not a string (GetString has reported that).
+        switch (reader.GetString("speculation", required: false))
+        {
+            case null or "auto":
+                return SpeculationMode.Auto;
+            case "off":
+                return SpeculationMode.Off;
+            default:
+                reader.Errors.Add(reader.Path("speculation"), "must be 'auto' or 'off'.");
+                return SpeculationMode.Auto;
+        }
+    }
 
     private static RetrySpec ReadRetry(JsonFieldReader parent)
     {

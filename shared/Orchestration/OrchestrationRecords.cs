@@ -19,8 +19,12 @@ public sealed record JobInput(JobSpec Spec, int ShardsPerOrchestration, GpuStage
 /// </summary>
 public sealed record ShardJob(string Workload, int Shards, long Seed, RetrySpec Retry, long InputSize = 0);
 
-/// <summary>Shards [Start, End) of a job, run by one orchestration with at most Parallelism in flight; for a redrive, its number.</summary>
-public sealed record RangeInput(string JobId, ShardJob Job, int Start, int End, int Parallelism, int ShardsPerOrchestration, int Redrive = 0)
+/// <summary>
+/// Shards [Start, End) of a job, run by one orchestration with at most Parallelism in flight; for a redrive, its
+/// number. Speculation is here rather than in <see cref="ShardJob"/> because only ranges decide on backups, and
+/// ShardJob travels in every shard call's message.
+/// </summary>
+public sealed record RangeInput(string JobId, ShardJob Job, int Start, int End, int Parallelism, int ShardsPerOrchestration, int Redrive = 0, SpeculationMode Speculation = SpeculationMode.Auto)
 {
     public int Count => End - Start;
 }
@@ -34,14 +38,19 @@ public sealed record ShardAttempt(int Index, int Attempt);
 /// <summary>
 /// A batch of shard attempts for one activity call (references only: the spec is read from its blob).
 /// <paramref name="Backup"/> marks a speculative second execution of shards still running elsewhere.
+/// <paramref name="WatchAfterMs"/>, when speculation is on: from how long into the call it may have a race
+/// partner (a backup, or for a backup its original), and so starts watching for that one's blob (see
+/// <see cref="Activities.RaceWatch"/>).
 /// </summary>
-public sealed record RunShardsInput(string JobId, ShardJob Job, IReadOnlyList<ShardAttempt> Shards, int Redrive = 0, bool Backup = false);
+public sealed record RunShardsInput(string JobId, ShardJob Job, IReadOnlyList<ShardAttempt> Shards, int Redrive = 0, bool Backup = false, double? WatchAfterMs = null);
 
 /// <summary>
 /// What one activity call returns to its range: the one blob it wrote (every attempt's result and partial,
 /// see <see cref="ShardResults"/>; null when it wrote none) and, per attempt, just what the range decides on.
+/// <paramref name="Superseded"/>: the call stopped because its race partner had written its blob first; it wrote
+/// nothing, and the partner's result is the one to take.
 /// </summary>
-public sealed record ShardCallResult(string? Blob, IReadOnlyList<ShardCallOutcome> Shards);
+public sealed record ShardCallResult(string? Blob, IReadOnlyList<ShardCallOutcome> Shards, bool Superseded = false);
 
 /// <summary>How one attempt went, as the range needs it: to retry it, count it and size the next batches.</summary>
 public sealed record ShardCallOutcome(int Index, int Attempt, bool Succeeded, double DurationMs);
@@ -53,9 +62,14 @@ public sealed record FindRangeInput(string JobId, int Start, int End, int Redriv
 
 /// <summary>
 /// Reduces a leaf range from the blobs its calls wrote. <paramref name="Lost"/> holds the final failures of
-/// calls that never returned (the worker died), which no blob records.
+/// calls that never returned (the worker died), which no blob records. <paramref name="CallBlobs"/> are the
+/// winners' blobs only: a call that lost its race against its backup (or the other way round) is not there.
+/// <paramref name="Backups"/> lists every backup execution the range ran, for the manifest.
 /// </summary>
-public sealed record ReduceShardsInput(string JobId, string Workload, int Start, int End, IReadOnlyList<string> CallBlobs, IReadOnlyList<ShardResult> Lost, int Redrive = 0);
+public sealed record ReduceShardsInput(string JobId, string Workload, int Start, int End, IReadOnlyList<string> CallBlobs, IReadOnlyList<ShardResult> Lost, int Redrive = 0, IReadOnlyList<ShardBackup>? Backups = null);
+
+/// <summary>A backup execution of one shard: the attempt number it ran as, and whether its result was the one taken.</summary>
+public sealed record ShardBackup(int Index, int Attempt, bool Won);
 
 public sealed record MergeRangesInput(string JobId, string Workload, int Start, int End, IReadOnlyList<RangeSummary> Children, int Redrive = 0);
 

@@ -88,86 +88,229 @@ public static class ShardRanges
     /// Parallelism shards at once, then reduces them from the blobs the calls wrote. A failed shard is retried
     /// alone after its backoff, on a durable timer, until the spec's attempts are spent; its last attempt is
     /// its record. The history holds only attempts and durations: results live in the call blobs.
+    /// <para>
+    /// Speculation: in the range's tail (no shard waits for a slot), a call that runs past the
+    /// <see cref="StragglerPolicy"/> threshold gets one backup, the same shards with the next attempt numbers
+    /// (so its blob is its own). Parallelism bounds the shards in flight, not executions: a backup runs in its
+    /// original's slots, which the pair holds until both have returned, so in the tail at most one backup per
+    /// straggler runs beyond it and fresh work never waits for one. The first result wins and is handled as any
+    /// call's (a failed shard is retried, numbered after both executions, so a backup spends an attempt); the
+    /// other is not counted, retried or reduced. The engine keeps an orchestration open until every activity it
+    /// scheduled has returned, so each execution watches for its partner's blob and stops when that appears
+    /// (<see cref="RaceWatch"/>); a loser that cannot stop holds the range open, not its shards' results.
+    /// </para>
     /// </summary>
     private static async Task<RangeSummary> RunLeafAsync(TaskOrchestrationContext context, RangeInput range, Action<int, int> count)
     {
         var retry = range.Job.Retry;
         var ready = new Queue<ShardAttempt>(Enumerable.Range(range.Start, range.Count).Select(index => new ShardAttempt(index, 1)));
-        var work = new List<Task<LeafEvent>>();
+        var executions = new List<Execution>();
+        var retries = new List<Task<ShardAttempt>>();
         var sizer = new BatchSizer();
+        var stragglers = new StragglerPolicy();
         var callBlobs = new List<string>();
         var lost = new List<ShardResult>();
-        int shardsRunning = 0, callsRunning = 0;
-        while (ready.Count > 0 || work.Count > 0)
+        var backups = new List<ShardBackup>();
+        // The engine completes an orchestration only once none of its timers is pending, so a superseded wake-up is canceled.
+        Task? wake = null;
+        CancellationTokenSource? wakeCancel = null;
+        DateTime wakeAt = default, reached = default;
+        var shardsRunning = 0;
+        while (ready.Count > 0 || retries.Count > 0 || executions.Exists(e => !e.Round.Decided))
         {
-            while (sizer.MayStart(callsRunning) && sizer.NextBatchSize(ready.Count, range.Parallelism - shardsRunning) is > 0 and var size)
+            while (sizer.MayStart(executions.Count) && sizer.NextBatchSize(ready.Count, range.Parallelism - shardsRunning) is > 0 and var size)
             {
                 var batch = Enumerable.Range(0, size).Select(_ => ready.Dequeue()).ToList();
-                shardsRunning += batch.Count;
-                callsRunning++;
-                work.Add(RunBatchAsync(context, range, batch));
+                Start(new Round(batch, context.CurrentUtcDateTime), backup: false);
             }
 
-            var finished = await Task.WhenAny(work).ConfigureAwait(true);
-            work.Remove(finished);
-            var next = await finished.ConfigureAwait(true);
-            if (next.RetryReady is { } again)
+            if (range.Speculation == SpeculationMode.Auto && ready.Count == 0)
             {
-                ready.Enqueue(again);
+                Speculate();
+            }
+
+            var waits = new List<Task>(executions.Select(e => e.Call));
+            waits.AddRange(retries);
+            if (wake is not null)
+            {
+                waits.Add(wake);
+            }
+
+            var finished = await Task.WhenAny(waits).ConfigureAwait(true);
+            if (finished == wake)
+            {
+                // The clock of the episode a timer wakes can trail the timer's own time on another machine.
+                reached = wakeAt > reached ? wakeAt : reached;
+                wake = null;
+                wakeCancel!.Dispose();
+                wakeCancel = null;
                 continue;
             }
 
-            var call = next.Call!;
-            shardsRunning -= call.Shards.Count;
-            callsRunning--;
+            if (finished is Task<ShardAttempt> retryReady)
+            {
+                retries.Remove(retryReady);
+                ready.Enqueue(await retryReady.ConfigureAwait(true));
+                continue;
+            }
+
+            var execution = executions.Single(e => e.Call == finished);
+            executions.Remove(execution);
+            if (--execution.Round.Running == 0)
+            {
+                shardsRunning -= execution.Round.Shards.Count;
+            }
+
+            if (execution.Round.Decided)
+            {
+                // A race's loser: its shards already have their result; it only gave the pair's slots back.
+                continue;
+            }
+
+            var returned = await execution.Call.ConfigureAwait(true);
+            if (returned.Result.Superseded)
+            {
+                // It stopped because its partner had finished: that result is on its way and decides the round.
+                continue;
+            }
+
+            execution.Round.Decided = true;
+            Take(execution, returned);
+        }
+
+        CancelWake();
+
+        return await context.CallActivityAsync<RangeSummary>(
+            nameof(ReduceShardsActivity),
+            new ReduceShardsInput(range.JobId, range.Job.Workload, range.Start, range.End, callBlobs, lost, range.Redrive, backups.Count > 0 ? backups : null)).ConfigureAwait(true);
+
+        void Start(Round round, bool backup)
+        {
+            IReadOnlyList<ShardAttempt> shards = backup ? [.. round.Shards.Select(s => s with { Attempt = s.Attempt + 1 })] : round.Shards;
+            if (round.Running++ == 0)
+            {
+                shardsRunning += shards.Count;
+            }
+
+            var watchAfter = range.Speculation == SpeculationMode.Off ? (TimeSpan?)null
+                : backup ? TimeSpan.Zero
+                : stragglers.Threshold ?? StragglerPolicy.Floor;
+            executions.Add(new Execution(round, backup, context.CurrentUtcDateTime, RunBatchAsync(context, range, shards, backup, watchAfter)));
+        }
+
+        void CancelWake()
+        {
+            wakeCancel?.Cancel();
+            wakeCancel?.Dispose();
+            (wake, wakeCancel) = (null, null);
+        }
+
+        // Backs up every straggler, and sets a timer for the next call that would become one.
+        void Speculate()
+        {
+            var now = context.CurrentUtcDateTime > reached ? context.CurrentUtcDateTime : reached;
+            DateTime? next = null;
+            foreach (var round in executions.Where(e => !e.Backup && !e.Round.Decided && !e.Round.BackedUp).Select(e => e.Round).ToList())
+            {
+                if (stragglers.StragglerAt(round.StartedAt) is not { } due)
+                {
+                    return;
+                }
+
+                if (due > now)
+                {
+                    next = next is { } earlier && earlier < due ? earlier : due;
+                }
+                else
+                {
+                    round.BackedUp = true;
+                    Start(round, backup: true);
+                }
+            }
+
+            // A pending timer that fires no later still serves; one that fires later is replaced.
+            if (next is { } at && (wake is null || wakeAt > at))
+            {
+                CancelWake();
+                wakeCancel = new CancellationTokenSource();
+                (wake, wakeAt) = (context.CreateTimer(at, wakeCancel.Token), at);
+            }
+        }
+
+        void Take(Execution winner, CallReturn returned)
+        {
+            var (round, call) = (winner.Round, returned.Result);
+            stragglers.Observe(context.CurrentUtcDateTime - winner.StartedAt);
             if (call.Blob is { } blob)
             {
                 callBlobs.Add(blob);
             }
 
+            if (round.BackedUp)
+            {
+                backups.AddRange(round.Shards.Select(s => new ShardBackup(s.Index, s.Attempt + 1, winner.Backup)));
+            }
+
             foreach (var outcome in call.Shards)
             {
                 sizer.Observe(outcome.DurationMs);
-                if (!outcome.Succeeded && outcome.Attempt < retry.MaxAttempts)
+                // Numbered after every execution of this round, the backup's included.
+                var nextAttempt = outcome.Attempt + (round.BackedUp && !winner.Backup ? 2 : 1);
+                if (!outcome.Succeeded && nextAttempt <= retry.MaxAttempts)
                 {
-                    work.Add(RetryLaterAsync(context, new ShardAttempt(outcome.Index, outcome.Attempt + 1), retry.DelayBefore(outcome.Attempt + 1)));
+                    retries.Add(RetryLaterAsync(context, new ShardAttempt(outcome.Index, nextAttempt), retry.DelayBefore(nextAttempt)));
                     continue;
                 }
 
                 if (!outcome.Succeeded && call.Blob is null)
                 {
-                    lost.Add(new ShardResult(outcome.Index, outcome.Attempt, ShardStatus.Failed, null, outcome.DurationMs, next.CallError));
+                    lost.Add(new ShardResult(outcome.Index, outcome.Attempt, ShardStatus.Failed, null, outcome.DurationMs, returned.Error));
                 }
 
                 count(outcome.Succeeded ? 1 : 0, outcome.Succeeded ? 0 : 1);
             }
         }
-
-        return await context.CallActivityAsync<RangeSummary>(
-            nameof(ReduceShardsActivity),
-            new ReduceShardsInput(range.JobId, range.Job.Workload, range.Start, range.End, callBlobs, lost, range.Redrive)).ConfigureAwait(true);
     }
 
-    private static async Task<LeafEvent> RunBatchAsync(TaskOrchestrationContext context, RangeInput range, List<ShardAttempt> batch)
+    private static async Task<CallReturn> RunBatchAsync(TaskOrchestrationContext context, RangeInput range, IReadOnlyList<ShardAttempt> batch, bool backup, TimeSpan? watchAfter)
     {
         try
         {
-            var input = new RunShardsInput(range.JobId, range.Job, batch, range.Redrive);
-            return new LeafEvent(await context.CallActivityAsync<ShardCallResult>(nameof(RunShardsActivity), input).ConfigureAwait(true), null, null);
+            var input = new RunShardsInput(range.JobId, range.Job, batch, range.Redrive, backup, watchAfter?.TotalMilliseconds);
+            return new CallReturn(await context.CallActivityAsync<ShardCallResult>(nameof(RunShardsActivity), input).ConfigureAwait(true), null);
         }
         catch (TaskFailedException ex)
         {
             // The call itself failed (the worker died, the workload is gone): every shard in it failed this attempt.
-            return new LeafEvent(new ShardCallResult(null, [.. batch.Select(s => new ShardCallOutcome(s.Index, s.Attempt, false, 0))]), ex.FailureDetails.ErrorMessage, null);
+            return new CallReturn(new ShardCallResult(null, [.. batch.Select(s => new ShardCallOutcome(s.Index, s.Attempt, false, 0))]), ex.FailureDetails.ErrorMessage);
         }
     }
 
-    private static async Task<LeafEvent> RetryLaterAsync(TaskOrchestrationContext context, ShardAttempt attempt, TimeSpan delay)
+    private static async Task<ShardAttempt> RetryLaterAsync(TaskOrchestrationContext context, ShardAttempt attempt, TimeSpan delay)
     {
         await context.CreateTimer(delay, CancellationToken.None).ConfigureAwait(true);
-        return new LeafEvent(null, null, attempt);
+        return attempt;
     }
 
-    /// <summary>What a leaf waits on: a call that returned (or failed as a whole, with its error), or a retry whose backoff has elapsed.</summary>
-    private sealed record LeafEvent(ShardCallResult? Call, string? CallError, ShardAttempt? RetryReady);
+    /// <summary>What a call returned, or, when the call failed as a whole, a failure for each of its shards and the error.</summary>
+    private sealed record CallReturn(ShardCallResult Result, string? Error);
+
+    /// <summary>Shards sent out together: their first execution and at most one backup race for one result.</summary>
+    private sealed class Round(IReadOnlyList<ShardAttempt> shards, DateTime startedAt)
+    {
+        public IReadOnlyList<ShardAttempt> Shards { get; } = shards;
+
+        public DateTime StartedAt { get; } = startedAt;
+
+        public bool BackedUp { get; set; }
+
+        /// <summary>Executions of these shards in flight: the round holds their slots while any runs.</summary>
+        public int Running { get; set; }
+
+        /// <summary>One execution's result has been taken; the other, if still running, is the loser.</summary>
+        public bool Decided { get; set; }
+    }
+
+    /// <summary>One activity call in flight, with the orchestration time it was scheduled at.</summary>
+    private sealed record Execution(Round Round, bool Backup, DateTime StartedAt, Task<CallReturn> Call);
 }

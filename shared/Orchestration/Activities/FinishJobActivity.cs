@@ -60,7 +60,7 @@ public sealed class FinishJobActivity : TaskActivity<FinishJobInput, JobOutcome>
         usage.Add(StorageRequestKind.BlobWrite);
         var used = (range.Usage ?? Usage.None).Add(usage.ToUsage()).Add(Bookkeeping(range.Usage?.Orchestrations ?? 0, planned: spec.Input is not null && input.Redrive == 0, gpuStage));
         var cost = CostLedger.Price(used, gpuSeconds, _prices);
-        var manifest = new JobManifest(jobId, spec.Workload, status, spec.Shards, root.Succeeded, root.Failed, spec.ToleratedFailurePercent, resultBlob, _time.GetUtcNow(), range.Shards, items, input.Redrive, cost);
+        var manifest = new JobManifest(jobId, spec.Workload, status, spec.Shards, root.Succeeded, root.Failed, spec.ToleratedFailurePercent, resultBlob, _time.GetUtcNow(), range.Shards, items, input.Redrive, cost, SpeculationSummary.Of(range.Shards));
         var manifestBlob = JobBlobLayout.Manifest(jobId);
         await _blobs.WriteAsync(manifestBlob, JobJson.Serialize(manifest)).ConfigureAwait(false);
 

@@ -25,7 +25,8 @@ public sealed class RangeReducer
     /// <summary>
     /// Builds a leaf range's record from the blobs its calls wrote: each shard's last attempt is its record
     /// (a retried shard's later attempt replaces the earlier one), and the succeeded partials are combined in
-    /// index order. Every shard of the range must be there exactly once; a gap means a blob was lost.
+    /// index order. Every shard of the range must be there exactly once; a gap means a blob was lost. The
+    /// range passes only the blobs of calls whose result it took, so a race's loser never counts here.
     /// </summary>
     public async Task<RangeSummary> ReduceShardsAsync(ReduceShardsInput input)
     {
@@ -58,6 +59,7 @@ public sealed class RangeReducer
             Keep(result, null, null);
         }
 
+        var backups = (input.Backups ?? []).ToLookup(b => b.Index);
         var records = new List<ShardRecord>(input.End - input.Start);
         for (var index = input.Start; index < input.End; index++)
         {
@@ -65,7 +67,8 @@ public sealed class RangeReducer
                 ? found
                 : throw new InvalidDataException($"Shard {index} of job {input.JobId} is in none of its range's {blobs.Count} call blobs.");
             var succeeded = result.Status == ShardStatus.Succeeded;
-            records.Add(new ShardRecord(index, result.Status, succeeded ? blob : null, succeeded ? size : null, result.Attempt, result.DurationMs, result.Error, result.Items, result.StartedAt, result.EndedAt, result.Worker));
+            records.Add(new ShardRecord(index, result.Status, succeeded ? blob : null, succeeded ? size : null, result.Attempt, result.DurationMs, result.Error, result.Items, result.StartedAt, result.EndedAt, result.Worker,
+                backups[index].Count(), backups[index].Count(b => b.Won)));
         }
 
         var partial = Fold(input.Workload, records.Where(r => r.Status == ShardStatus.Succeeded).Select(r => latest[r.Index].Result.Partial));

@@ -23,6 +23,7 @@ public sealed class RunShardsActivity : TaskActivity<RunShardsInput, ShardCallRe
     private readonly IBlobStore _blobs;
     private readonly JobDocuments _documents;
     private readonly ItemShardRunner _items;
+    private readonly RaceWatch _races;
 
     public RunShardsActivity(WorkloadCatalog workloads, IBlobStore blobs, JobDocuments documents)
     {
@@ -30,6 +31,7 @@ public sealed class RunShardsActivity : TaskActivity<RunShardsInput, ShardCallRe
         _blobs = blobs;
         _documents = documents;
         _items = new ItemShardRunner(blobs);
+        _races = new RaceWatch(blobs);
     }
 
     public override Task<ShardCallResult> RunAsync(TaskActivityContext context, RunShardsInput input) => ExecuteAsync(input);
@@ -43,14 +45,38 @@ public sealed class RunShardsActivity : TaskActivity<RunShardsInput, ShardCallRe
         var spec = await _documents.SpecAsync(input.JobId).ConfigureAwait(false);
         var previous = input.Redrive > 0 ? await PreviousResultsAsync(input).ConfigureAwait(false) : new Dictionary<int, ShardResult>();
         var results = new ShardResult[input.Shards.Count];
-        await Parallel.ForAsync(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, async (i, _) =>
-            results[i] = await RunOneAsync(workload, input, spec, input.Shards[i], previous.GetValueOrDefault(input.Shards[i].Index)).ConfigureAwait(false)).ConfigureAwait(false);
-
         var blob = JobBlobLayout.Call(input.JobId, input.Shards, input.Redrive);
+        await using (var race = WatchPartner(input))
+        {
+            var token = race?.Token ?? CancellationToken.None;
+            await Parallel.ForAsync(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, async (i, _) =>
+                results[i] = await RunOneAsync(workload, input, spec, input.Shards[i], previous.GetValueOrDefault(input.Shards[i].Index), token).ConfigureAwait(false)).ConfigureAwait(false);
+            if (race?.Superseded == true)
+            {
+                return new ShardCallResult(null, [], Superseded: true);
+            }
+        }
+
         usage.Add(StorageRequestKind.BlobWrite);
         var record = new ShardResults(results, usage.ToUsage(cpu.Stop()));
         await _blobs.WriteAsync(blob, JobJson.Serialize(record), CallMetadata.For(results, input.Redrive, input.Backup)).ConfigureAwait(false);
+        _races.Written(blob);
         return new ShardCallResult(blob, [.. results.Select(r => new ShardCallOutcome(r.Index, r.Attempt, r.Status == ShardStatus.Succeeded, r.DurationMs))]);
+    }
+
+    /// <summary>
+    /// The blob that, once written, means this call lost its race: its backup's (the same shards, one attempt
+    /// later) or, for a backup, its original's. Null when the range does not speculate.
+    /// </summary>
+    private RaceWatch.Watch? WatchPartner(RunShardsInput input)
+    {
+        if (input.WatchAfterMs is not { } after)
+        {
+            return null;
+        }
+
+        var partner = input.Shards.Select(s => s with { Attempt = s.Attempt + (input.Backup ? -1 : 1) }).ToList();
+        return _races.Start(JobBlobLayout.Call(input.JobId, partner, input.Redrive), TimeSpan.FromMilliseconds(after));
     }
 
     /// <summary>
@@ -76,7 +102,7 @@ public sealed class RunShardsActivity : TaskActivity<RunShardsInput, ShardCallRe
         return found;
     }
 
-    private async Task<ShardResult> RunOneAsync(IWorkload workload, RunShardsInput input, JobSpec spec, ShardAttempt shard, ShardResult? previous)
+    private async Task<ShardResult> RunOneAsync(IWorkload workload, RunShardsInput input, JobSpec spec, ShardAttempt shard, ShardResult? previous, CancellationToken cancellationToken)
     {
         if (previous is not null && (previous.Items?.Failed ?? 0) == 0)
         {
@@ -93,13 +119,13 @@ public sealed class RunShardsActivity : TaskActivity<RunShardsInput, ShardCallRe
             switch (workload)
             {
                 case IShardWorkload computed:
-                    partial = await computed.RunShardAsync(new ShardPosition(shard.Index, input.Job.Shards, input.Job.Seed, shard.Attempt, input.JobId), spec.Parameters, CancellationToken.None).ConfigureAwait(false);
+                    partial = await computed.RunShardAsync(new ShardPosition(shard.Index, input.Job.Shards, input.Job.Seed, shard.Attempt, input.JobId), spec.Parameters, cancellationToken).ConfigureAwait(false);
                     break;
                 case IItemWorkload itemWorkload when previous is not null:
-                    (partial, items) = await _items.RedriveAsync(itemWorkload, ItemJob(input, spec), previous, CancellationToken.None).ConfigureAwait(false);
+                    (partial, items) = await _items.RedriveAsync(itemWorkload, ItemJob(input, spec), previous, cancellationToken).ConfigureAwait(false);
                     break;
                 case IItemWorkload itemWorkload:
-                    (partial, items) = await _items.RunAsync(itemWorkload, ItemJob(input, spec), shard.Index, CancellationToken.None).ConfigureAwait(false);
+                    (partial, items) = await _items.RunAsync(itemWorkload, ItemJob(input, spec), shard.Index, cancellationToken).ConfigureAwait(false);
                     break;
                 default:
                     throw new InvalidOperationException($"Workload '{workload.Name}' is neither a shard nor an item workload.");

@@ -428,4 +428,41 @@ public sealed class JobSpecParserTests
         // Assert
         Assert.Equal(["parameters.samples", "seed"], errors.Keys.Order(StringComparer.Ordinal));
     }
+
+    [Theory]
+    [InlineData("", SpeculationMode.Auto)]
+    [InlineData(""", "speculation": "auto" """, SpeculationMode.Auto)]
+    [InlineData(""", "speculation": "off" """, SpeculationMode.Off)]
+    public void Parse_Speculation_AutoUnlessOff(string field, SpeculationMode expected)
+    {
+        // Arrange
+        var json = $$"""{ "workload": "sleep", "shards": 2 {{field}} }""";
+
+        // Act
+        var (spec, errors) = Parse(json);
+
+        // Assert
+        Assert.Empty(errors);
+        Assert.Equal(expected, spec!.Speculation);
+    }
+
+    [Theory]
+    [InlineData("\"on\"")]
+    [InlineData("\"Off\"")]
+    [InlineData("\"\"")]
+    [InlineData("true")]
+    [InlineData("1")]
+    public void Parse_BadSpeculation_ReportsSpeculation(string value)
+    {
+        // Arrange
+        var json = $$"""{ "workload": "sleep", "shards": 2, "speculation": {{value}} }""";
+
+        // Act
+        var (spec, errors) = Parse(json);
+
+        // Assert
+        Assert.Null(spec);
+        Assert.Equal(["speculation"], errors.Keys);
+        Assert.NotEmpty(Message(errors, "speculation"));
+    }
 }

@@ -22,6 +22,8 @@ public sealed class DurableHostFixture : IAsyncLifetime
 
     public FlakyWorkload Flaky { get; } = new();
 
+    public StragglerWorkload Straggler { get; } = new();
+
     public DurableTaskTestHost Host { get; private set; } = null!;
 
     public DurableTaskClient Client => Host.Client;
@@ -34,7 +36,7 @@ public sealed class DurableHostFixture : IAsyncLifetime
             {
                 ConfigureServices = services =>
                 {
-                    services.AddSingleton(Specs.Catalog(Flaky));
+                    services.AddSingleton(Specs.Catalog(Flaky, straggler: Straggler));
                     services.AddSingleton<IBlobStore>(Blobs);
                     services.AddSingleton(TimeProvider.System);
                     services.AddSingleton(new CostPrices());

@@ -82,6 +82,26 @@ public sealed class RangeReducerTests
     }
 
     [Fact]
+    public async Task ReduceShardsAsync_Backups_CountedPerShardAndLeftOutOfTheJsonWhereNone()
+    {
+        // Arrange: shard 1's backup won, shard 2's lost.
+        var spec = Specs.MonteCarlo(shards: 4, samples: 40_000);
+        var (blobs, lost) = await RunShardsAsync(spec, 0, 4);
+        ShardBackup[] backups = [new(1, 2, Won: true), new(2, 2, Won: false)];
+
+        // Act
+        var summary = await _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, spec.Workload, 0, 4, blobs, lost, Backups: backups));
+
+        // Assert
+        var range = ReadRange(summary.Blob);
+        Assert.Equal([(0, 0), (1, 1), (1, 0), (0, 0)], range.Shards.Select(s => (s.Backups, s.BackupsWon)));
+        Assert.Equal(new SpeculationSummary(2, 1), SpeculationSummary.Of(range.Shards));
+        var json = JobJson.Serialize(range).ToString();
+        Assert.Equal(2, json.Split("\"backups\":").Length - 1);
+        Assert.Equal(1, json.Split("\"backupsWon\":").Length - 1);
+    }
+
+    [Fact]
     public async Task ReduceShardsAsync_RetriedShard_TakesItsLastAttemptFromItsOwnCall()
     {
         // Arrange: one call of four where shard 2 failed, then shard 2 retried alone and succeeded.
