@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Serverless.Dashboard;
 using Serverless.Stages;
 
 namespace Serverless.Api;
@@ -17,6 +18,8 @@ public static class JobRoutes
     public const string Redrive = "jobs/{id}/redrive";
     public const string Suspend = "jobs/{id}/suspend";
     public const string Resume = "jobs/{id}/resume";
+    public const string Dashboard = "dashboard";
+    public const string DashboardFile = "dashboard/{file}";
 
     public static IReadOnlyList<JobRoute> All { get; } =
     [
@@ -31,6 +34,9 @@ public static class JobRoutes
         new("ResumeJob", HttpMethods.Post, Resume, JobsApi.ResumeAsync),
         // The stage container holds no function key: the per-execution secret guards this route instead.
         new("CompleteGpuStage", HttpMethods.Post, StageCallbackOptions.Route, JobsApi.CompleteGpuStageAsync, Anonymous: true),
+        // The page's own files hold no data (they are this repository's files); every API call they make carries the key.
+        new("Dashboard", HttpMethods.Get, Dashboard, (request, _, _) => DashboardFiles.ServePageAsync(request), Anonymous: true),
+        new("DashboardFile", HttpMethods.Get, DashboardFile, (request, _, _) => DashboardFiles.ServeFileAsync(request), Anonymous: true),
     ];
 
     public static JobRoute Named(string functionName) =>
