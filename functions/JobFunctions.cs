@@ -81,6 +81,33 @@ public sealed class JobFunctions
         string id) =>
         HandleAsync("ResumeJob", request, client, id);
 
+    [Function("ListJobCalls")]
+    public Task<IActionResult> ListJobCallsAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = JobRoutes.Calls)] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id) =>
+        HandleAsync("ListJobCalls", request, client, id);
+
+    [Function("GetJobManifest")]
+    public Task<IActionResult> GetJobManifestAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = JobRoutes.Manifest)] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id) =>
+        HandleAsync("GetJobManifest", request, client, id);
+
+    [Function("GetJobFile")]
+    public Task<IActionResult> GetJobFileAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = JobRoutes.Files)] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        string id) =>
+        HandleAsync("GetJobFile", request, client, id);
+
+    [Function("ListWorkloads")]
+    public Task<IActionResult> ListWorkloadsAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = JobRoutes.Workloads)] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        HandleAsync("ListWorkloads", request, client, "");
+
     [Function("CompleteGpuStage")]
     public Task<IActionResult> CompleteGpuStageAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = StageCallbackOptions.Route)] HttpRequest request,

@@ -18,6 +18,10 @@ public static class JobRoutes
     public const string Redrive = "jobs/{id}/redrive";
     public const string Suspend = "jobs/{id}/suspend";
     public const string Resume = "jobs/{id}/resume";
+    public const string Calls = "jobs/{id}/calls";
+    public const string Manifest = "jobs/{id}/manifest";
+    public const string Files = "jobs/{id}/files/{*name}";
+    public const string Workloads = "workloads";
     public const string Dashboard = "dashboard";
     public const string DashboardFile = "dashboard/{file}";
 
@@ -32,6 +36,10 @@ public static class JobRoutes
         new("RedriveJob", HttpMethods.Post, Redrive, JobsApi.RedriveAsync),
         new("SuspendJob", HttpMethods.Post, Suspend, JobsApi.SuspendAsync),
         new("ResumeJob", HttpMethods.Post, Resume, JobsApi.ResumeAsync),
+        new("ListJobCalls", HttpMethods.Get, Calls, JobsApi.ListCallsAsync),
+        new("GetJobManifest", HttpMethods.Get, Manifest, JobsApi.GetManifestAsync),
+        new("GetJobFile", HttpMethods.Get, Files, JobsApi.GetFileAsync),
+        new("ListWorkloads", HttpMethods.Get, Workloads, (_, jobs, _) => Task.FromResult(JobsApi.DescribeWorkloads(jobs))),
         // The stage container holds no function key: the per-execution secret guards this route instead.
         new("CompleteGpuStage", HttpMethods.Post, StageCallbackOptions.Route, JobsApi.CompleteGpuStageAsync, Anonymous: true),
         // The page's own files hold no data (they are this repository's files); every API call they make carries the key.

@@ -432,6 +432,52 @@ public sealed class JobService
     public Task<BinaryData?> ReadResultAsync(string jobId, CancellationToken cancellationToken = default) =>
         _blobs.ReadAsync(JobBlobLayout.Result(jobId), cancellationToken);
 
+    /// <summary>The workloads this host runs, each with its spec fields and parameters as a form needs them.</summary>
+    public IReadOnlyList<WorkloadDescription> DescribeWorkloads() =>
+    [
+        .. _parser.Workloads.Names.Select(_parser.Workloads.Get).Select(workload => new WorkloadDescription(
+            workload.Name,
+            workload.Description,
+            workload is IItemWorkload ? "items" : "shards",
+            workload is IGpuStageWorkload,
+            _parser.DescribeSpec(workload),
+            workload.DescribeParameters())),
+    ];
+
+    /// <summary>
+    /// A page of the job's finished activity calls, running or done, or null when no job has that id. One
+    /// listing request of the call blobs' metadata a page, so the cost of a page does not grow with the job.
+    /// </summary>
+    public async Task<ShardCallPage?> ListCallsAsync(string jobId, int pageSize, string? continuationToken, CancellationToken cancellationToken = default)
+    {
+        if (!await ExistsAsync(jobId, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var page = await _blobs.ListPageAsync(JobBlobLayout.ShardsFolder(jobId), pageSize, continuationToken, cancellationToken).ConfigureAwait(false);
+        return new ShardCallPage(jobId, [.. page.Blobs.Select(CallMetadata.Read).OfType<ShardCall>()], page.ContinuationToken);
+    }
+
+    /// <summary>Whether a job (not a range) has that id.</summary>
+    public async Task<bool> ExistsAsync(string jobId, CancellationToken cancellationToken = default) =>
+        await FindInstanceAsync(jobId, cancellationToken).ConfigureAwait(false) is not null;
+
+    /// <summary>
+    /// A file in the job's folder (its manifest, an image, an items file), or null when it does not exist.
+    /// <paramref name="name"/> must be a relative path of plain segments: no way out of the folder.
+    /// </summary>
+    public async Task<JobFile?> ReadFileAsync(string jobId, string name, CancellationToken cancellationToken = default)
+    {
+        if (!JobFileNames.IsSafe(name))
+        {
+            return null;
+        }
+
+        var path = JobBlobLayout.Artifact(jobId, name);
+        return await _blobs.ReadAsync(path, cancellationToken).ConfigureAwait(false) is { } content ? new JobFile(content, ContentTypes.Of(path)) : null;
+    }
+
     /// <summary>
     /// Like <see cref="SubmitAsync(string, ValidationErrors, CancellationToken)"/>, with the caller's job id, and
     /// idempotent (a redelivered blob event, a rescan): returns <paramref name="jobId"/> when this call started

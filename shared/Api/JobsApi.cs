@@ -17,6 +17,10 @@ public static class JobsApi
     public const int MaxPageSize = 1000;
     public const int DefaultPageSize = 50;
 
+    /// <summary>A listing returns at most 5,000 blobs a request (Azure Blob Storage's List Blobs maxresults limit).</summary>
+    public const int MaxCallPageSize = 5000;
+    private const string FilesSegment = "/files/";
+
     public static async Task<IResult> SubmitAsync(HttpRequest request, JobService jobs)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -211,6 +215,60 @@ public static class JobsApi
                 errors.Add("status", "must be 'Succeeded' or 'Failed'.");
                 return null;
         }
+    }
+
+    /// <summary>GET /api/workloads: every workload with its spec fields and parameters, for a submit form.</summary>
+    public static IResult DescribeWorkloads(JobService jobs)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        return Results.Json(new { workloads = jobs.DescribeWorkloads() }, JobJson.Options);
+    }
+
+    /// <summary>GET /api/jobs/{id}/calls: a page of the job's finished activity calls, for its timeline.</summary>
+    public static async Task<IResult> ListCallsAsync(HttpRequest request, JobService jobs, string id)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(jobs);
+        var errors = new ValidationErrors();
+        var pageSize = QueryInt(request, "pageSize", 1, MaxCallPageSize, MaxCallPageSize, errors);
+        var token = CallPageTokens.Read(QueryText(request, "continuationToken"), errors);
+        if (!errors.IsEmpty)
+        {
+            return Results.ValidationProblem(errors.ToDictionary(), detail: errors.ToString(), title: "The query is invalid.");
+        }
+
+        var page = await jobs.ListCallsAsync(id, pageSize, token, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return page is null ? NotFound(id) : Results.Json(page with { ContinuationToken = CallPageTokens.Write(page.ContinuationToken) }, JobJson.Options);
+    }
+
+    /// <summary>GET /api/jobs/{id}/manifest: every shard's record, the item files and the cost, once the job has finished.</summary>
+    public static Task<IResult> GetManifestAsync(HttpRequest request, JobService jobs, string id) =>
+        FileAsync(request, jobs, id, JobBlobLayout.ManifestName, "The job has no manifest yet: it is written when the job finishes.");
+
+    /// <summary>GET /api/jobs/{id}/files/{name}: a file of the job's folder (an image, an items file), by its name there.</summary>
+    public static Task<IResult> GetFileAsync(HttpRequest request, JobService jobs, string id)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        // Both hosts pass the route's {id} alone; the name is the rest of the path after "/files/".
+        var path = request.Path.Value ?? string.Empty;
+        var marker = path.IndexOf(FilesSegment, StringComparison.Ordinal);
+        var name = marker < 0 ? string.Empty : Uri.UnescapeDataString(path[(marker + FilesSegment.Length)..]);
+        return FileAsync(request, jobs, id, name, $"'{name}' is not a file of job '{id}'.");
+    }
+
+    private static async Task<IResult> FileAsync(HttpRequest request, JobService jobs, string id, string name, string missing)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(jobs);
+        if (!await jobs.ExistsAsync(id, request.HttpContext.RequestAborted).ConfigureAwait(false))
+        {
+            return NotFound(id);
+        }
+
+        var file = await jobs.ReadFileAsync(id, name, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return file is null
+            ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "File not found.", detail: missing)
+            : Results.Bytes(file.Content.ToMemory(), file.ContentType);
     }
 
     /// <summary>202 with the job's links, its status route as the Location (Durable's async HTTP pattern).</summary>

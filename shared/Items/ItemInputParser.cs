@@ -17,15 +17,14 @@ public static class ItemInputParser
         ArgumentNullException.ThrowIfNull(spec);
         var maxItems = spec.GetInt32("maxItemsPerShard", 1, MaxItemsPerShardLimit, ItemInput.DefaultMaxItemsPerShard);
         var maxBytes = spec.GetInt64("maxBytesPerShard", 1, MaxBytesPerShardLimit, ItemInput.DefaultMaxBytesPerShard);
-        if (!spec.Has("input"))
-        {
-            spec.Errors.Add(spec.Path("input"), "is required: {\"blob\": \"container/path\"}, {\"prefix\": \"container/prefix\"} or {\"items\": [...]}.");
-            return null;
-        }
-
         var fields = spec.GetObject("input");
         if (fields is null)
         {
+            if (!spec.Has("input"))
+            {
+                spec.Errors.Add(spec.Path("input"), "is required: {\"blob\": \"container/path\"}, {\"prefix\": \"container/prefix\"} or {\"items\": [...]}.");
+            }
+
             return null;
         }
 

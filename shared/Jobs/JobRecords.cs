@@ -32,7 +32,9 @@ public enum JobResultStatus
     Failed,
 }
 
-/// <summary>One shard's line in the manifest.</summary>
+/// <summary>One shard's line in the manifest: how its last (or winning) attempt went, when and where it ran.</summary>
+/// <param name="Attempts">The number of the attempt this record is, counting from 1.</param>
+/// <param name="Worker">The process that ran it, as <see cref="WorkerName"/> names it.</param>
 public sealed record ShardRecord(
     int Index,
     ShardStatus Status,
@@ -41,7 +43,10 @@ public sealed record ShardRecord(
     int Attempts,
     double? DurationMs,
     string? Error,
-    ItemCounts? Items = null);
+    ItemCounts? Items = null,
+    DateTimeOffset? StartedAt = null,
+    DateTimeOffset? EndedAt = null,
+    string? Worker = null);
 
 /// <summary>
 /// <c>results/{jobId}/manifest.json</c>: every shard exactly once, in index order; for an item job the item
@@ -77,8 +82,28 @@ public sealed record JobResultDocument(
 /// </summary>
 public sealed record ShardResults(IReadOnlyList<ShardResult> Shards);
 
-/// <summary>One shard attempt: its status, its partial when it succeeded, its error when not, its duration; item shards add their counts.</summary>
-public sealed record ShardResult(int Index, int Attempt, ShardStatus Status, JsonElement? Partial, double DurationMs, string? Error, ItemCounts? Items = null);
+/// <summary>
+/// One shard attempt: its status, its partial when it succeeded, its error when not, its duration; item shards
+/// add their counts. Start and end are UTC wall-clock times on the worker that ran it (null for an attempt lost
+/// with its worker).
+/// </summary>
+public sealed record ShardResult(
+    int Index,
+    int Attempt,
+    ShardStatus Status,
+    JsonElement? Partial,
+    double DurationMs,
+    string? Error,
+    ItemCounts? Items = null,
+    DateTimeOffset? StartedAt = null,
+    DateTimeOffset? EndedAt = null,
+    string? Worker = null);
+
+/// <summary>Names the process that runs an activity: host name and process id, the lanes of the dashboard's timeline.</summary>
+public static class WorkerName
+{
+    public static string Current { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+}
 
 /// <summary>The job's blobs, as paths that start with the container.</summary>
 public sealed record JobBlobs(string? Result, string Manifest, string Shards);

@@ -37,12 +37,25 @@ public sealed class JobSpecParser
             return null;
         }
 
-        return Read(JsonFieldReader.Properties(root), errors);
+        return Read(new JsonFieldReader(JsonFieldReader.Properties(root), string.Empty, errors));
     }
 
-    private JobSpec? Read(IReadOnlyDictionary<string, JsonElement> fields, ValidationErrors errors)
+    /// <summary>
+    /// The spec's own fields for a job of <paramref name="workload"/> (its parameters aside), with their defaults
+    /// and limits, read off the parse itself so the description cannot drift from the validation.
+    /// </summary>
+    public IReadOnlyList<FieldDescription> DescribeSpec(IWorkload workload)
     {
-        var reader = new JsonFieldReader(fields, string.Empty, errors);
+        ArgumentNullException.ThrowIfNull(workload);
+        var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal) { ["workload"] = JsonSerializer.SerializeToElement(workload.Name) };
+        var reader = new JsonFieldReader(fields, string.Empty, new ValidationErrors());
+        Read(reader);
+        return [.. reader.Described.Where(field => field.Name is not "workload" and not "parameters")];
+    }
+
+    private JobSpec? Read(JsonFieldReader reader)
+    {
+        var errors = reader.Errors;
         var workloadName = reader.GetString("workload", required: true);
         IWorkload? workload = null;
         if (workloadName is not null && !_workloads.TryGet(workloadName, out workload))

@@ -12,6 +12,7 @@ public sealed class JsonFieldReader
     private readonly IReadOnlyDictionary<string, JsonElement> _fields;
     private readonly string _prefix;
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+    private readonly List<FieldDescription> _described = [];
 
     public JsonFieldReader(IReadOnlyDictionary<string, JsonElement> fields, string prefix, ValidationErrors errors)
     {
@@ -21,6 +22,9 @@ public sealed class JsonFieldReader
     }
 
     public ValidationErrors Errors { get; }
+
+    /// <summary>Every field a read asked for, in the order asked, with its type, limits and default: what a form for these fields needs.</summary>
+    public IReadOnlyList<FieldDescription> Described => _described;
 
     public static IReadOnlyDictionary<string, JsonElement> Properties(JsonElement obj) =>
         obj.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone(), StringComparer.Ordinal);
@@ -32,6 +36,7 @@ public sealed class JsonFieldReader
     /// <summary>A string field; whitespace alone counts as empty unless <paramref name="allowWhitespace"/> (a tab delimiter, say).</summary>
     public string? GetString(string name, bool required, bool allowWhitespace = false)
     {
+        Describe(name, "string", required);
         if (!TryGet(name, required, out var value))
         {
             return null;
@@ -48,6 +53,7 @@ public sealed class JsonFieldReader
 
     public bool GetBoolean(string name, bool defaultValue)
     {
+        Describe(name, "boolean", required: false, defaultValue);
         if (!TryGet(name, required: false, out var value))
         {
             return defaultValue;
@@ -65,6 +71,7 @@ public sealed class JsonFieldReader
     /// <summary>An optional array: null when absent, and null with an error when not an array.</summary>
     public IReadOnlyList<JsonElement>? GetArray(string name)
     {
+        Describe(name, "array", required: false);
         if (!TryGet(name, required: false, out var value))
         {
             return null;
@@ -82,6 +89,7 @@ public sealed class JsonFieldReader
     /// <summary>An optional nested object: null when absent, and null with an error when not an object.</summary>
     public IReadOnlyDictionary<string, JsonElement>? GetObject(string name)
     {
+        Describe(name, "object", required: false);
         if (!TryGet(name, required: false, out var value))
         {
             return null;
@@ -98,6 +106,7 @@ public sealed class JsonFieldReader
 
     public long GetInt64(string name, long min, long max, long? defaultValue)
     {
+        Describe(name, "integer", defaultValue is null, defaultValue, min, max);
         if (!TryGet(name, defaultValue is null, out var value))
         {
             return defaultValue ?? 0;
@@ -117,6 +126,7 @@ public sealed class JsonFieldReader
 
     public double GetDouble(string name, double min, double max, double? defaultValue)
     {
+        Describe(name, "number", defaultValue is null, defaultValue, min, max);
         if (!TryGet(name, defaultValue is null, out var value))
         {
             return defaultValue ?? 0;
@@ -139,6 +149,14 @@ public sealed class JsonFieldReader
         {
             var known = string.Join(", ", _read.Order(StringComparer.Ordinal));
             Errors.Add(Path(name), $"is not a known field (known: {known}).");
+        }
+    }
+
+    private void Describe(string name, string type, bool required, object? defaultValue = null, double? minimum = null, double? maximum = null)
+    {
+        if (!_read.Contains(name))
+        {
+            _described.Add(new FieldDescription(Path(name), type, required, defaultValue, minimum, maximum));
         }
     }
 

@@ -30,8 +30,11 @@ public sealed record RangeSummary(int Start, int End, int Succeeded, int Failed,
 /// <summary>One attempt at one shard.</summary>
 public sealed record ShardAttempt(int Index, int Attempt);
 
-/// <summary>A batch of shard attempts for one activity call (references only: the spec is read from its blob).</summary>
-public sealed record RunShardsInput(string JobId, ShardJob Job, IReadOnlyList<ShardAttempt> Shards, int Redrive = 0);
+/// <summary>
+/// A batch of shard attempts for one activity call (references only: the spec is read from its blob).
+/// <paramref name="Backup"/> marks a speculative second execution of shards still running elsewhere.
+/// </summary>
+public sealed record RunShardsInput(string JobId, ShardJob Job, IReadOnlyList<ShardAttempt> Shards, int Redrive = 0, bool Backup = false);
 
 /// <summary>
 /// What one activity call returns to its range: the one blob it wrote (every attempt's result and partial,

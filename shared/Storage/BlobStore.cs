@@ -16,13 +16,11 @@ public sealed class BlobStore : IBlobStore
         _service = service;
     }
 
-    public async Task<long> WriteAsync(string path, BinaryData content, CancellationToken cancellationToken = default)
-    {
-        var blob = await GetBlobClientAsync(path).ConfigureAwait(false);
-        var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypeOf(path) } };
-        await blob.UploadAsync(content, options, cancellationToken).ConfigureAwait(false);
-        return content.ToMemory().Length;
-    }
+    public Task<long> WriteAsync(string path, BinaryData content, CancellationToken cancellationToken = default) =>
+        UploadAsync(path, content, metadata: null, cancellationToken);
+
+    public Task<long> WriteAsync(string path, BinaryData content, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken = default) =>
+        UploadAsync(path, content, metadata.ToDictionary(StringComparer.Ordinal), cancellationToken);
 
     public async Task<BinaryData?> ReadAsync(string path, CancellationToken cancellationToken = default)
     {
@@ -70,7 +68,7 @@ public sealed class BlobStore : IBlobStore
     public async Task<Stream> OpenWriteAsync(string path, CancellationToken cancellationToken = default)
     {
         var blob = await GetBlobClientAsync(path).ConfigureAwait(false);
-        var options = new BlobOpenWriteOptions { HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypeOf(path) } };
+        var options = new BlobOpenWriteOptions { HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypes.Of(path) } };
         return await blob.OpenWriteAsync(overwrite: true, options, cancellationToken).ConfigureAwait(false);
     }
 
@@ -95,9 +93,7 @@ public sealed class BlobStore : IBlobStore
 
     public async IAsyncEnumerable<BlobEntry> ListAsync(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(prefix);
-        var slash = prefix.IndexOf('/', StringComparison.Ordinal);
-        var (containerName, blobPrefix) = slash < 0 ? (prefix, string.Empty) : (prefix[..slash], prefix[(slash + 1)..]);
+        var (containerName, blobPrefix) = SplitPrefix(prefix);
         var container = _service.GetBlobContainerClient(containerName);
         if (!await container.ExistsAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -108,6 +104,31 @@ public sealed class BlobStore : IBlobStore
         {
             yield return new BlobEntry($"{containerName}/{item.Name}", item.Properties.ContentLength ?? 0, item.Properties.ETag?.ToString() ?? string.Empty);
         }
+    }
+
+    public async Task<BlobPage> ListPageAsync(string prefix, int pageSize, string? continuationToken, CancellationToken cancellationToken = default)
+    {
+        var (containerName, blobPrefix) = SplitPrefix(prefix);
+        var container = _service.GetBlobContainerClient(containerName);
+        try
+        {
+            await foreach (var page in container.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, blobPrefix, cancellationToken)
+                               .AsPages(continuationToken, pageSize).ConfigureAwait(false))
+            {
+                var blobs = page.Values.Select(item => new BlobEntry(
+                    $"{containerName}/{item.Name}",
+                    item.Properties.ContentLength ?? 0,
+                    item.Properties.ETag?.ToString() ?? string.Empty,
+                    item.Metadata is { Count: > 0 } metadata ? new Dictionary<string, string>(metadata, StringComparer.Ordinal) : null)).ToList();
+                return new BlobPage(blobs, string.IsNullOrEmpty(page.ContinuationToken) ? null : page.ContinuationToken);
+            }
+        }
+        catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.ContainerNotFound)
+        {
+            // Nothing written yet: an empty listing, as for a prefix with no blobs.
+        }
+
+        return new BlobPage([], null);
     }
 
     /// <summary>
@@ -137,18 +158,25 @@ public sealed class BlobStore : IBlobStore
         }
     }
 
+    private async Task<long> UploadAsync(string path, BinaryData content, IDictionary<string, string>? metadata, CancellationToken cancellationToken)
+    {
+        var blob = await GetBlobClientAsync(path).ConfigureAwait(false);
+        var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypes.Of(path) }, Metadata = metadata };
+        await blob.UploadAsync(content, options, cancellationToken).ConfigureAwait(false);
+        return content.ToMemory().Length;
+    }
+
+    private static (string Container, string BlobPrefix) SplitPrefix(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        var slash = prefix.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0 ? (prefix, string.Empty) : (prefix[..slash], prefix[(slash + 1)..]);
+    }
+
     private async Task<BlobContainerClient> CreateContainerAsync(string name)
     {
         var container = _service.GetBlobContainerClient(name);
         await container.CreateIfNotExistsAsync().ConfigureAwait(false);
         return container;
     }
-
-    private static string ContentTypeOf(string path) => Path.GetExtension(path).ToUpperInvariant() switch
-    {
-        ".JSON" => "application/json",
-        ".PNG" => "image/png",
-        ".TXT" => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
-    };
 }

@@ -8,6 +8,9 @@ public interface IBlobStore
     /// <summary>Writes (or overwrites) the blob and returns its size in bytes.</summary>
     Task<long> WriteAsync(string path, BinaryData content, CancellationToken cancellationToken = default);
 
+    /// <summary>Writes (or overwrites) the blob with metadata that <see cref="ListPageAsync"/> returns, and returns its size in bytes.</summary>
+    Task<long> WriteAsync(string path, BinaryData content, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken = default);
+
     /// <summary>The blob's content, or null when it does not exist.</summary>
     Task<BinaryData?> ReadAsync(string path, CancellationToken cancellationToken = default);
 
@@ -31,7 +34,16 @@ public interface IBlobStore
 
     /// <summary>The blobs whose paths start with <paramref name="prefix"/> ("container/some/prefix"), in name order.</summary>
     IAsyncEnumerable<BlobEntry> ListAsync(string prefix, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One page of at most <paramref name="pageSize"/> blobs under <paramref name="prefix"/>, in name order, with
+    /// their metadata; pass the page's token back for the next one (null on the last page).
+    /// </summary>
+    Task<BlobPage> ListPageAsync(string prefix, int pageSize, string? continuationToken, CancellationToken cancellationToken = default);
 }
 
-/// <summary>A listed blob: its path (with container), size and ETag.</summary>
-public sealed record BlobEntry(string Path, long Size, string ETag);
+/// <summary>A listed blob: its path (with container), size and ETag; its metadata where the listing asked for it.</summary>
+public sealed record BlobEntry(string Path, long Size, string ETag, IReadOnlyDictionary<string, string>? Metadata = null);
+
+/// <summary>A page of a listing and the token for the next page (null when this is the last).</summary>
+public sealed record BlobPage(IReadOnlyList<BlobEntry> Blobs, string? ContinuationToken);

@@ -34,7 +34,9 @@ public static class JobBlobLayout
 
     public static string Result(string jobId) => $"{Folder(jobId)}result.json";
 
-    public static string Manifest(string jobId) => $"{Folder(jobId)}manifest.json";
+    public const string ManifestName = "manifest.json";
+
+    public static string Manifest(string jobId) => Folder(jobId) + ManifestName;
 
     /// <summary>An item job's per-item results: <c>items/succeeded-{n}.jsonl</c>, <c>items/failed-{n}.jsonl</c>; a redrive adds <c>.redrive-{k}</c>.</summary>
     public static string ItemsFolder(string jobId) => $"{Folder(jobId)}items/";

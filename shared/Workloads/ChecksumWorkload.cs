@@ -31,6 +31,8 @@ public sealed class ChecksumWorkload : ItemWorkload<ChecksumParameters, BlobChec
 
     public override string Name => "checksum";
 
+    public override string Description => "SHA-256 of every blob under a prefix.";
+
     public override ChecksumParameters ReadParameters(JsonFieldReader reader) => new();
 
     public override async ValueTask<BlobChecksum> ProcessAsync(Item item, ChecksumParameters parameters, CancellationToken cancellationToken)

@@ -13,6 +13,12 @@ public interface IWorkload
     /// <summary>The name a job spec uses, e.g. "montecarlo-pi".</summary>
     string Name { get; }
 
+    /// <summary>One sentence on what it computes, for the dashboard's submit form.</summary>
+    string Description { get; }
+
+    /// <summary>Its parameters as a form needs them, read off the same code that validates them.</summary>
+    IReadOnlyList<FieldDescription> DescribeParameters();
+
     /// <summary>Checks the parameters for a job of <paramref name="shards"/> shards; errors name each bad field.</summary>
     void Validate(IReadOnlyDictionary<string, JsonElement> parameters, int shards, ValidationErrors errors);
 

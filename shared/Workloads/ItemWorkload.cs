@@ -13,6 +13,15 @@ public abstract class ItemWorkload<TParameters, TItemResult, TPartial, TResult> 
 {
     public abstract string Name { get; }
 
+    public virtual string Description => string.Empty;
+
+    public IReadOnlyList<FieldDescription> DescribeParameters()
+    {
+        var reader = new JsonFieldReader(new Dictionary<string, JsonElement>(), "parameters.", new ValidationErrors());
+        ReadParameters(reader);
+        return reader.Described;
+    }
+
     public abstract TParameters ReadParameters(JsonFieldReader reader);
 
     public abstract ValueTask<TItemResult> ProcessAsync(Item item, TParameters parameters, CancellationToken cancellationToken);

@@ -30,6 +30,8 @@ public sealed class MonteCarloPiWorkload : Workload<MonteCarloPiParameters, Mont
 
     public override string Name => "montecarlo-pi";
 
+    public override string Description => "Estimates pi from uniform random points in the unit square.";
+
     public override MonteCarloPiParameters ReadParameters(JsonFieldReader reader, int shards) =>
         new(reader.GetInt64("samples", Math.Max(1, shards), MaxSamples, defaultValue: null));
 

@@ -25,6 +25,8 @@ public sealed class PrimeCountWorkload : Workload<PrimeCountParameters, PrimeCou
 
     public override string Name => "primes";
 
+    public override string Description => "Counts the primes below a limit, one segment of the range per shard.";
+
     public override PrimeCountParameters ReadParameters(JsonFieldReader reader, int shards) =>
         new(reader.GetInt64("limit", 2, MaxLimit, defaultValue: null));
 

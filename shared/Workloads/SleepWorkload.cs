@@ -14,6 +14,8 @@ public sealed class SleepWorkload : Workload<SleepParameters, SleepParameters, S
 {
     public override string Name => "sleep";
 
+    public override string Description => "Shards that only wait: the engine's own overhead, and a job to watch or cancel.";
+
     public override SleepParameters ReadParameters(JsonFieldReader reader, int shards) =>
         new(reader.GetInt32("milliseconds", 0, 3_600_000, defaultValue: 0));
 

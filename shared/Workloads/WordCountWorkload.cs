@@ -24,6 +24,8 @@ public sealed class WordCountWorkload : ItemWorkload<WordCountParameters, IReadO
 {
     public override string Name => "wordcount";
 
+    public override string Description => "Counts words in text, CSV or JSONL files, one item per line.";
+
     public override WordCountParameters ReadParameters(JsonFieldReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);

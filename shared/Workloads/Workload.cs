@@ -11,6 +11,15 @@ public abstract class Workload<TParameters, TShard, TPartial, TResult> : IShardW
 {
     public abstract string Name { get; }
 
+    public virtual string Description => string.Empty;
+
+    public IReadOnlyList<FieldDescription> DescribeParameters()
+    {
+        var reader = new JsonFieldReader(new Dictionary<string, JsonElement>(), "parameters.", new ValidationErrors());
+        ReadParameters(reader, shards: 1);
+        return reader.Described;
+    }
+
     /// <summary>Reads and validates parameters; bad fields go to <see cref="JsonFieldReader.Errors"/>.</summary>
     public abstract TParameters ReadParameters(JsonFieldReader reader, int shards);
 

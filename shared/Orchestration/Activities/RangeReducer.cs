@@ -57,7 +57,7 @@ public sealed class RangeReducer
                 ? found
                 : throw new InvalidDataException($"Shard {index} of job {input.JobId} is in none of its range's {blobs.Count} call blobs.");
             var succeeded = result.Status == ShardStatus.Succeeded;
-            records.Add(new ShardRecord(index, result.Status, succeeded ? blob : null, succeeded ? size : null, result.Attempt, result.DurationMs, result.Error, result.Items));
+            records.Add(new ShardRecord(index, result.Status, succeeded ? blob : null, succeeded ? size : null, result.Attempt, result.DurationMs, result.Error, result.Items, result.StartedAt, result.EndedAt, result.Worker));
         }
 
         var partial = Fold(input.Workload, records.Where(r => r.Status == ShardStatus.Succeeded).Select(r => latest[r.Index].Result.Partial));

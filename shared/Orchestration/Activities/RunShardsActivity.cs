@@ -43,7 +43,7 @@ public sealed class RunShardsActivity : TaskActivity<RunShardsInput, ShardCallRe
             results[i] = await RunOneAsync(workload, input, spec, input.Shards[i], previous.GetValueOrDefault(input.Shards[i].Index)).ConfigureAwait(false)).ConfigureAwait(false);
 
         var blob = JobBlobLayout.Call(input.JobId, input.Shards, input.Redrive);
-        await _blobs.WriteAsync(blob, JobJson.Serialize(new ShardResults(results))).ConfigureAwait(false);
+        await _blobs.WriteAsync(blob, JobJson.Serialize(new ShardResults(results)), CallMetadata.For(results, input.Redrive, input.Backup)).ConfigureAwait(false);
         return new ShardCallResult(blob, [.. results.Select(r => new ShardCallOutcome(r.Index, r.Attempt, r.Status == ShardStatus.Succeeded, r.DurationMs))]);
     }
 
@@ -78,6 +78,7 @@ public sealed class RunShardsActivity : TaskActivity<RunShardsInput, ShardCallRe
             return previous;
         }
 
+        var startedAt = DateTimeOffset.UtcNow;
         var stopwatch = Stopwatch.StartNew();
         try
         {
@@ -98,13 +99,13 @@ public sealed class RunShardsActivity : TaskActivity<RunShardsInput, ShardCallRe
                     throw new InvalidOperationException($"Workload '{workload.Name}' is neither a shard nor an item workload.");
             }
 
-            return new ShardResult(shard.Index, shard.Attempt, ShardStatus.Succeeded, partial, Milliseconds(stopwatch), null, items);
+            return new ShardResult(shard.Index, shard.Attempt, ShardStatus.Succeeded, partial, Milliseconds(stopwatch), null, items, startedAt, DateTimeOffset.UtcNow, WorkerName.Current);
         }
 #pragma warning disable CA1031 // Any exception from user workload code is that shard's failure, recorded and retried.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            return new ShardResult(shard.Index, shard.Attempt, ShardStatus.Failed, null, Milliseconds(stopwatch), $"{ex.GetType().Name}: {ex.Message}");
+            return new ShardResult(shard.Index, shard.Attempt, ShardStatus.Failed, null, Milliseconds(stopwatch), $"{ex.GetType().Name}: {ex.Message}", null, startedAt, DateTimeOffset.UtcNow, WorkerName.Current);
         }
     }
 

@@ -47,6 +47,8 @@ public sealed class MandelbrotWorkload : Workload<MandelbrotView, MandelbrotTile
 
     public override string Name => "mandelbrot";
 
+    public override string Description => "Renders the Mandelbrot set on the GPU stage, then tiles and a preview PNG.";
+
     public static string ImageBlob(string jobId) => JobBlobLayout.Artifact(jobId, "mandelbrot.png");
 
     public static string PreviewBlob(string jobId) => JobBlobLayout.Artifact(jobId, "preview.png");

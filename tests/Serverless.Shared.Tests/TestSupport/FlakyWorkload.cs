@@ -18,6 +18,10 @@ public sealed class FlakyWorkload : IShardWorkload
 
     public string Name => WorkloadName;
 
+    public string Description => "Fails the listed shards on purpose.";
+
+    public IReadOnlyList<FieldDescription> DescribeParameters() => [];
+
     public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
 
     public static IReadOnlyDictionary<string, JsonElement> Parameters(IEnumerable<int> failShards, int failAttempts, int delayMs = 0) =>

@@ -9,6 +9,7 @@ public sealed class InMemoryBlobStore : IBlobStore
     private readonly ConcurrentDictionary<string, BinaryData> _blobs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _writes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _reads = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, string>> _metadata = new(StringComparer.Ordinal);
 
     public IReadOnlyCollection<string> Paths => _blobs.Keys.Order(StringComparer.Ordinal).ToList();
 
@@ -21,7 +22,19 @@ public sealed class InMemoryBlobStore : IBlobStore
     public BinaryData Get(string path) =>
         _blobs.TryGetValue(path, out var data) ? data : throw new KeyNotFoundException($"No blob '{path}'.");
 
+    public Task<long> WriteAsync(string path, BinaryData content, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken = default)
+    {
+        _metadata[path] = metadata;
+        return Store(path, content);
+    }
+
     public Task<long> WriteAsync(string path, BinaryData content, CancellationToken cancellationToken = default)
+    {
+        _metadata.TryRemove(path, out _);
+        return Store(path, content);
+    }
+
+    private Task<long> Store(string path, BinaryData content)
     {
         ArgumentNullException.ThrowIfNull(content);
         var copy = BinaryData.FromBytes(content.ToArray());
@@ -30,8 +43,11 @@ public sealed class InMemoryBlobStore : IBlobStore
         return Task.FromResult((long)copy.ToMemory().Length);
     }
 
-    public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_blobs.TryRemove(path, out _));
+    public Task<bool> DeleteAsync(string path, CancellationToken cancellationToken = default)
+    {
+        _metadata.TryRemove(path, out _);
+        return Task.FromResult(_blobs.TryRemove(path, out _));
+    }
 
     public Task<BinaryData?> ReadAsync(string path, CancellationToken cancellationToken = default)
     {
@@ -79,6 +95,14 @@ public sealed class InMemoryBlobStore : IBlobStore
         }
 
         await Task.CompletedTask;
+    }
+
+    /// <summary>Pages by position in name order; the token is the name to continue after.</summary>
+    public Task<BlobPage> ListPageAsync(string prefix, int pageSize, string? continuationToken, CancellationToken cancellationToken = default)
+    {
+        var matching = Paths.Where(p => p.StartsWith(prefix, StringComparison.Ordinal) && (continuationToken is null || string.CompareOrdinal(p, continuationToken) > 0)).ToList();
+        var page = matching.Take(pageSize).Select(path => new BlobEntry(path, _blobs[path].ToMemory().Length, $"\"{WriteCount(path)}\"", _metadata.GetValueOrDefault(path))).ToList();
+        return Task.FromResult(new BlobPage(page, matching.Count > pageSize ? page[^1].Path : null));
     }
 
     /// <summary>Stores what was written when disposed, as an uploading blob stream commits on dispose.</summary>
