@@ -8,7 +8,7 @@ const view = document.getElementById('view');
 const live = document.getElementById('live');
 let dispose = () => {};
 
-// GET /api/workloads ({workloads, specFields}), read once per page load; the list's filter and the submit form use it.
+// GET /api/workloads, read once per page load; the list's filter and the submit form use it.
 let workloadCatalog = null;
 function workloads() {
   workloadCatalog ??= api('workloads');

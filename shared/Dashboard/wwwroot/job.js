@@ -93,7 +93,8 @@ export function jobView(root, jobId, { poll }) {
     buttons.cancel.disabled = !['Pending', 'Running', 'Suspended'].includes(status);
     buttons.suspend.disabled = status !== 'Running';
     buttons.resume.disabled = status !== 'Suspended';
-    buttons.redrive.disabled = !['Completed', 'Failed'].includes(status);
+    // Redrive runs failures again, so only a job that ended with some is offered it.
+    buttons.redrive.disabled = !['Failed', 'CompletedWithFailures'].includes(job.phase);
     buttons.purge.disabled = !isFinished(job);
   }
 
@@ -102,7 +103,7 @@ export function jobView(root, jobId, { poll }) {
       const calls = await apiAll(`${path}/calls`, 'calls');
       timeline.update(calls);
       const workers = new Set(calls.map(c => c.worker)).size;
-      timelineNote.textContent = `${count(calls.length)} activity calls on ${count(workers)} workers${isFinished(job) ? '' : ' so far'}.`;
+      timelineNote.textContent = `${plural(calls.length, 'activity call')} on ${plural(workers, 'worker')}${isFinished(job) ? '' : ' so far'}.`;
     } catch (e) {
       timelineNote.textContent = `Could not read the calls: ${e.message}`;
     }
@@ -111,7 +112,7 @@ export function jobView(root, jobId, { poll }) {
   async function showFinished() {
     const manifest = isFinished(job) ? await api(`${path}/manifest`).catch(() => null) : null;
     showFailures(manifest);
-    showCost(manifest?.cost);
+    showCost(manifest);
     showResult();
   }
 
@@ -148,7 +149,7 @@ export function jobView(root, jobId, { poll }) {
       fill(result, h('p', { class: 'muted' }, isFinished(job) ? 'This job has no result.' : 'The result shows here once the job completes.'));
       return;
     }
-    fill(result, h('pre', { class: 'json' }, JSON.stringify(value, null, 2)), preview(value));
+    fill(result, h('div', { class: 'result' }, h('pre', { class: 'json' }, JSON.stringify(value, null, 2)), h('div', {}, preview(value))));
   }
 
   // Images the result names: the preview inline (the full image can be huge), any other one as a link.
@@ -161,9 +162,10 @@ export function jobView(root, jobId, { poll }) {
     ];
   }
 
-  function showCost(ledger) {
+  function showCost(manifest) {
+    const ledger = manifest?.cost;
     if (!ledger) {
-      fill(cost, h('p', { class: 'muted' }, 'Counted in the manifest once the job has finished.'));
+      fill(cost, h('p', { class: 'muted' }, manifest ? 'The manifest holds no cost figures.' : 'Counted in the manifest once the job has finished.'));
       return;
     }
     const estimate = ledger.estimate;
@@ -193,6 +195,10 @@ export function jobView(root, jobId, { poll }) {
     stop();
     timeline.dispose();
   };
+}
+
+function plural(n, noun) {
+  return `${count(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function fact(label, value) {

@@ -17,16 +17,17 @@ export function submitView(root, { workloads }) {
     h('div', {}, h('button', { type: 'submit', class: 'primary' }, 'Submit job')));
   fill(root, h('h1', {}, 'Submit a job'), h('div', { class: 'panel' }, form));
 
+  // GET /api/workloads's body, and per field path the input that holds it and how to turn its text into JSON.
   let catalog = null;
+  const inputs = new Map();
   workloads.then(body => {
     catalog = body;
     fill(workloadSelect, body.workloads.map(w => h('option', { value: w.name }, w.name)));
     showFields();
   }).catch(e => fill(formError, `Could not read the workloads: ${e.message}`));
 
-  // Each input knows how to turn its text into the JSON value it sends.
-  const inputs = new Map();
-
+  // The workload's parameters, then the spec's own fields; a field's name is its path in the spec, as the API's
+  // errors name it ("parameters.samples", "shards", "retry").
   function showFields() {
     const workload = catalog.workloads.find(w => w.name === workloadSelect.value);
     inputs.clear();
@@ -34,44 +35,36 @@ export function submitView(root, { workloads }) {
     fill(workloadSelect.parentElement.querySelector('.hint'), workload?.description ?? '');
     parameters.replaceChildren(h('legend', {}, 'Parameters'));
     spec.replaceChildren(h('legend', {}, 'Job'));
-    for (const parameter of workload?.parameters ?? []) parameters.append(input(`parameters.${parameter.name}`, parameter));
+    for (const parameter of workload?.parameters ?? []) parameters.append(input(parameter));
     if (!workload?.parameters?.length) parameters.append(h('p', { class: 'muted' }, 'This workload takes no parameters.'));
-    if (workload?.kind === 'items') {
-      spec.append(input('input', { name: 'input', type: 'json', description: 'The items: {"items": [...]}, {"blob": "container/path"} or {"prefix": "container/prefix"}.', required: true }));
-    }
-    for (const specField of catalog.specFields ?? []) {
-      // Item workloads plan their shards from the input and reject a shard count.
-      if (workload?.kind === 'items' && specField.name === 'shards') continue;
-      const defaults = specField.name === 'shards' && workload ? { ...specField, default: workload.defaultShards, maximum: workload.maxShards ?? specField.maximum } : specField;
-      spec.append(input(specField.name, defaults));
-    }
+    for (const specField of workload?.fields ?? []) spec.append(input(specField));
   }
 
-  function input(path, description) {
-    const type = description.type;
+  function input(description) {
+    const { name: path, type } = description;
     const id = `field-${path.replace(/\./g, '-')}`;
+    const hasDefault = description.default !== undefined && description.default !== null;
     let control;
     if (type === 'boolean') {
       control = h('select', { id, name: path },
-        h('option', { value: '' }, description.default === undefined || description.default === null ? '(default)' : `(default: ${description.default})`),
+        h('option', { value: '' }, hasDefault ? `(default: ${description.default})` : '(default)'),
         h('option', { value: 'true' }, 'true'), h('option', { value: 'false' }, 'false'));
-    } else if (type === 'json') {
-      control = h('textarea', { id, name: path, placeholder: '{"items": ["first", "second"]}' });
+    } else if (type === 'object') {
+      control = h('textarea', { id, name: path, placeholder: examples[path] ?? '{}' });
     } else {
       control = h('input', {
         id, name: path, type: type === 'string' ? 'text' : 'number', step: type === 'integer' ? 1 : 'any',
-        min: description.minimum, max: description.maximum,
-        placeholder: description.default === null || description.default === undefined ? '' : String(description.default),
+        min: limit(description.minimum), max: limit(description.maximum), placeholder: hasDefault ? String(description.default) : '',
       });
     }
     inputs.set(path, { control, type });
-    const limits = [
-      description.minimum !== undefined && description.minimum !== null ? `min ${description.minimum}` : null,
-      description.maximum !== undefined && description.maximum !== null ? `max ${description.maximum}` : null,
-      description.default !== undefined && description.default !== null ? `default ${description.default}` : null,
+    const hint = [
+      limit(description.minimum) !== undefined ? `min ${description.minimum}` : null,
+      limit(description.maximum) !== undefined ? `max ${description.maximum}` : null,
+      hasDefault ? `default ${description.default}` : null,
       description.required ? 'required' : null,
     ].filter(Boolean).join(' · ');
-    return field(path, description.name ?? path, control, [description.description, limits].filter(Boolean).join(' — '));
+    return field(path, path.replace(/^parameters\./, ''), control, hint);
   }
 
   function field(path, label, control, hint = '') {
@@ -131,11 +124,22 @@ export function submitView(root, { workloads }) {
   }
 }
 
+// What an object field looks like, shown until one is typed.
+const examples = {
+  input: '{"items": ["first line", "second line"]}  or  {"blob": "container/path"}  or  {"prefix": "container/prefix"}',
+  retry: '{"maxAttempts": 3, "firstRetryIntervalSeconds": 1, "backoffCoefficient": 2, "maxRetryIntervalSeconds": 60}',
+};
+
+// A 64-bit limit (the seed's) is no help as a hint or an input bound.
+function limit(value) {
+  return value === null || value === undefined || Math.abs(value) > Number.MAX_SAFE_INTEGER ? undefined : value;
+}
+
 function jsonValue(text, type) {
   if (type === 'integer' && /^-?\d+$/.test(text)) return text;
   if (type === 'number' && text !== '' && Number.isFinite(Number(text))) return String(Number(text));
   if (type === 'boolean' && (text === 'true' || text === 'false')) return text;
-  if (type === 'json') {
+  if (type === 'object') {
     try { return JSON.stringify(JSON.parse(text)); } catch { return JSON.stringify(text); }
   }
   return JSON.stringify(text);

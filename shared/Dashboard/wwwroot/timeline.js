@@ -154,7 +154,8 @@ export class Timeline {
 
   drawAxis(context, y, plotWidth) {
     const span = this.model.t1 - this.model.t0;
-    const step = niceStep(span / 8);
+    // About one tick per 110 px, so that labels never run into each other.
+    const step = niceStep(span / Math.max(1, Math.floor(plotWidth / 110)));
     context.strokeStyle = '#c8cdd6';
     context.fillStyle = '#667085';
     context.beginPath();
@@ -164,8 +165,10 @@ export class Timeline {
     context.textBaseline = 'top';
     for (let t = 0; t <= span; t += step) {
       const x = labelWidth + t * this.scale.perMs;
+      const label = duration(t);
       context.fillRect(x, y, 1, 4);
-      context.fillText(duration(t), x + 2, y + 5);
+      // The last label may not fit before the edge; its tick alone says enough.
+      if (x + 2 + context.measureText(label).width <= labelWidth + plotWidth + 10) context.fillText(label, x + 2, y + 5);
     }
   }
 
