@@ -9,7 +9,7 @@ namespace Serverless.Functions;
 
 /// <summary>
 /// The HTTP API: one trigger per <see cref="JobRoutes.All"/> entry, each handing its request to the route's
-/// shared handler. Function keys guard every route but the GPU stage callback.
+/// shared handler. Function keys guard every route but the GPU stage callback and the dashboard's static files.
 /// </summary>
 public sealed class JobFunctions
 {
@@ -114,6 +114,18 @@ public sealed class JobFunctions
         [DurableClient] DurableTaskClient client,
         string id) =>
         HandleAsync("CompleteGpuStage", request, client, id);
+
+    [Function("Dashboard")]
+    public Task<IActionResult> DashboardAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = JobRoutes.Dashboard)] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        HandleAsync("Dashboard", request, client, "");
+
+    [Function("DashboardFile")]
+    public Task<IActionResult> DashboardFileAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = JobRoutes.DashboardFile)] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        HandleAsync("DashboardFile", request, client, "");
 
     private async Task<IActionResult> HandleAsync(string functionName, HttpRequest request, DurableTaskClient client, string id) =>
         new ResultAction(await JobRoutes.Named(functionName).Handle(request, _jobs.For(client), id).ConfigureAwait(false));

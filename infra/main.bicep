@@ -189,6 +189,9 @@ output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 @description('Public base URL of the Function App.')
 output AZURE_FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostName}'
 
+@description('The dashboard page. Its files are public; the API calls it makes need a function key, so open it with ?code=<function key> once.')
+output AZURE_FUNCTION_APP_DASHBOARD_URL string = 'https://${functionApp.outputs.defaultHostName}/api/dashboard'
+
 @description('Name of the storage account.')
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 

@@ -12,7 +12,7 @@ using Serverless.Api;
 namespace Serverless.Local.Http;
 
 /// <summary>
-/// Serves the same routes as the Functions app (<c>/api/jobs...</c>) through the shared <see cref="JobsApi"/>.
+/// Serves the same routes as the Functions app (<c>/api/jobs...</c>, <c>/api/dashboard</c>) through the shared handlers.
 /// Like <c>func start</c>, it does not ask for function keys locally.
 /// </summary>
 public static class LocalApi
@@ -30,6 +30,9 @@ public static class LocalApi
             app.MapMethods("/api/" + route.Template, [route.Method], (HttpRequest request) =>
                 route.Handle(request, jobs, request.RouteValues.TryGetValue("id", out var id) ? id as string ?? string.Empty : string.Empty));
         }
+
+        // The host's root is the dashboard, as an operator opening the bare address expects.
+        app.MapGet("/", () => Results.Redirect("/api/" + JobRoutes.Dashboard + "/"));
 
         app.MapGet("/api/health", () => Results.Ok(new { status = "Healthy" }));
 

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Serverless.Dashboard;
 using Serverless.Stages;
 
 namespace Serverless.Api;
@@ -21,6 +22,8 @@ public static class JobRoutes
     public const string Manifest = "jobs/{id}/manifest";
     public const string Files = "jobs/{id}/files/{*name}";
     public const string Workloads = "workloads";
+    public const string Dashboard = "dashboard";
+    public const string DashboardFile = "dashboard/{file}";
 
     public static IReadOnlyList<JobRoute> All { get; } =
     [
@@ -39,6 +42,9 @@ public static class JobRoutes
         new("ListWorkloads", HttpMethods.Get, Workloads, (_, jobs, _) => Task.FromResult(JobsApi.DescribeWorkloads(jobs))),
         // The stage container holds no function key: the per-execution secret guards this route instead.
         new("CompleteGpuStage", HttpMethods.Post, StageCallbackOptions.Route, JobsApi.CompleteGpuStageAsync, Anonymous: true),
+        // The page's own files hold no data (they are this repository's files); every API call they make carries the key.
+        new("Dashboard", HttpMethods.Get, Dashboard, (request, _, _) => DashboardFiles.ServePageAsync(request), Anonymous: true),
+        new("DashboardFile", HttpMethods.Get, DashboardFile, (request, _, _) => DashboardFiles.ServeFileAsync(request), Anonymous: true),
     ];
 
     public static JobRoute Named(string functionName) =>

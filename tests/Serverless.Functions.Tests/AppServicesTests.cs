@@ -1,8 +1,7 @@
 using System.Reflection;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Configuration;
 using Serverless.Costs;
 
 namespace Serverless.Functions.Tests;
@@ -13,8 +12,6 @@ namespace Serverless.Functions.Tests;
 /// </summary>
 public sealed class AppServicesTests
 {
-    private const string Emulator = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:1/devstoreaccount1;QueueEndpoint=http://127.0.0.1:2/devstoreaccount1;TableEndpoint=http://127.0.0.1:3/devstoreaccount1;";
-
     private static readonly IReadOnlyList<Type> Classes = [.. typeof(AppServices).Assembly.GetTypes()
         .Where(type => !type.IsAbstract && type.GetMethods().Any(method => method.GetCustomAttribute<FunctionAttribute>() is not null))];
 
@@ -24,19 +21,8 @@ public sealed class AppServicesTests
     [MemberData(nameof(FunctionClasses))]
     public void AddServerless_EveryFunctionClass_IsConstructible(string typeName)
     {
-        // Arrange: the settings a deployment has (infra/ sets them), here with a connection string.
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["AzureWebJobsStorage"] = Emulator,
-                ["extensions:durableTask:hubName"] = "TestHub",
-            })
-            .Build();
-        using var provider = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(NullLogger<>))
-            .AddServerless()
-            .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        // Arrange
+        using var provider = TestServices.Build();
         var type = typeof(AppServices).Assembly.GetType(typeName)!;
 
         // Act

@@ -68,6 +68,19 @@ public sealed partial class MainTemplateTests(MainTemplateFixture main)
         Assert.Contains("AZURE_EVENTGRID_SYSTEM_TOPIC_NAME", main.Template.GetProperty("outputs").EnumerateObject().Select(output => output.Name));
     }
 
+    [Fact]
+    public void Outputs_NameTheDashboardOnTheAppsHost()
+    {
+        var outputs = main.Template.GetProperty("outputs");
+        var app = outputs.GetProperty("AZURE_FUNCTION_APP_URL").GetProperty("value").GetString()!;
+
+        var dashboard = outputs.GetProperty("AZURE_FUNCTION_APP_DASHBOARD_URL").GetProperty("value").GetString()!;
+
+        // The same host expression as the app's URL, with the dashboard's route (JobRoutes.Dashboard under /api).
+        Assert.Equal(app.Replace("'https://{0}'", "'https://{0}/api/dashboard'", StringComparison.Ordinal), dashboard);
+        Assert.NotEqual(app, dashboard);
+    }
+
     // list(), listKeys(), listSecrets(), listConnectionStrings() ... : every ARM function that returns secrets.
     [GeneratedRegex(@"\blist\w*\(", RegexOptions.IgnoreCase)]
     private static partial Regex ListFunction();
