@@ -8,7 +8,7 @@ import { Timeline } from './timeline.js';
 export function jobView(root, jobId, { poll }) {
   const path = `jobs/${encodeURIComponent(jobId)}`;
   const title = h('h1', {}, 'Job ', h('span', { class: 'mono' }, jobId));
-  const facts = h('div', { class: 'facts' });
+  const facts = h('div', { class: 'facts', id: 'job-facts' });
   const bar = h('div');
   const jobError = h('div', { class: 'error-box', id: 'job-error' });
   const actionError = h('div', { class: 'error-box', id: 'action-error' });

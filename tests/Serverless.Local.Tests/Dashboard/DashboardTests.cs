@@ -69,7 +69,7 @@ public sealed class DashboardTests : HostedTest, IClassFixture<BrowserFixture>
         var status = await Host.WaitAsync(jobId);
         Assert.Equal(("flaky", 6), (status.GetProperty("workload").GetString(), status.GetProperty("shards").GetInt32()));
         await Expect(Phase(page)).ToHaveTextAsync("Completed", Slow);
-        await Expect(page.Locator(".facts")).ToContainTextAsync("6 of 6");
+        await Expect(page.Locator("#job-facts")).ToContainTextAsync("6 of 6");
     }
 
     [Fact]
