@@ -41,7 +41,7 @@ public static class BenchCommand
         // A fresh in-memory emulator unless storage is configured: the figures then do not depend on what
         // earlier runs left in .azurite (Azurite re-serialises its whole database as it grows).
         await using var azurite = options.Settings.StorageConnection is null
-            ? await AzuriteProcess.StartAsync(options.Settings.AppRoot, location: null, options.LoggerFactory.CreateLogger("Azurite"), preferDefaultPorts: false, cancellationToken).ConfigureAwait(false)
+            ? await AzuriteProcess.StartAsync(options.Settings.AppRoot, location: null, options.LoggerFactory.CreateLogger("Azurite"), preferDefaultPorts: false, cancellationToken: cancellationToken).ConfigureAwait(false)
             : null;
         options = options with
         {

@@ -54,7 +54,7 @@ public static class BenchTailCommand
         durable = durable with { MaxConcurrentActivityFunctions = Math.Max(durable.MaxConcurrentActivityFunctions, 2 * baseline.MaxParallelism) };
         // A fresh in-memory emulator unless storage is configured, as for bench.
         await using var azurite = options.Settings.StorageConnection is null
-            ? await AzuriteProcess.StartAsync(options.Settings.AppRoot, location: null, options.LoggerFactory.CreateLogger("Azurite"), preferDefaultPorts: false, cancellationToken).ConfigureAwait(false)
+            ? await AzuriteProcess.StartAsync(options.Settings.AppRoot, location: null, options.LoggerFactory.CreateLogger("Azurite"), preferDefaultPorts: false, cancellationToken: cancellationToken).ConfigureAwait(false)
             : null;
         options = options with
         {

@@ -41,8 +41,15 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
     /// <summary>
     /// Starts Azurite under <paramref name="appRoot"/>. <paramref name="location"/> persists state there; null keeps
     /// it in memory. The default ports are used when free so tools like Storage Explorer find it; otherwise free ones.
+    /// <paramref name="ports"/> (blob, queue, table) asks for given ones instead: a restart where clients still point.
     /// </summary>
-    public static async Task<AzuriteProcess> StartAsync(string appRoot, string? location, ILogger logger, bool preferDefaultPorts = true, CancellationToken cancellationToken = default)
+    public static async Task<AzuriteProcess> StartAsync(
+        string appRoot,
+        string? location,
+        ILogger logger,
+        bool preferDefaultPorts = true,
+        IReadOnlyList<int>? ports = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(logger);
         var scripts = Services.Select(s => Path.Combine(appRoot, "node_modules", "azurite", "dist", "src", s, "main.js")).ToArray();
@@ -52,17 +59,19 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
             await RunToEndAsync("npm", "ci --no-audit --no-fund", appRoot, cancellationToken).ConfigureAwait(false);
         }
 
-        var ports = preferDefaultPorts && !DefaultPorts.Any(IsListening) ? [.. DefaultPorts] : Services.Select(_ => FreePort()).ToArray();
+        int[] chosen = ports is not null ? [.. ports]
+            : preferDefaultPorts && !DefaultPorts.Any(IsListening) ? [.. DefaultPorts]
+            : Services.Select(_ => FreePort()).ToArray();
         var processes = new List<Process>();
-        var azurite = new AzuriteProcess(processes, ports);
+        var azurite = new AzuriteProcess(processes, chosen);
         try
         {
             for (var i = 0; i < Services.Length; i++)
             {
-                processes.Add(StartService(scripts[i], Services[i], ports[i], location));
+                processes.Add(StartService(scripts[i], Services[i], chosen[i], location));
             }
 
-            await WaitUntilListeningAsync(processes, ports, cancellationToken).ConfigureAwait(false);
+            await WaitUntilListeningAsync(processes, chosen, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -70,7 +79,7 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
             throw;
         }
 
-        LogStarted(logger, ports[0], ports[1], ports[2], location ?? "memory");
+        LogStarted(logger, chosen[0], chosen[1], chosen[2], location ?? "memory");
         return azurite;
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.DurableTask.Client;
 using Serverless.Engine;
@@ -19,6 +20,13 @@ public sealed class JobService
     public const string CancelReason = "Canceled by user.";
     private const string SuspendReason = "Suspended by user.";
     private const string ResumeReason = "Resumed by user.";
+
+    /// <summary>How often, and how many times, a caller that lost the race to start a job looks for it started.</summary>
+    private const int ClaimPolls = 40;
+    private static readonly TimeSpan ClaimPollInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A start claim this old whose job never started belongs to a starter that died: another may take it.</summary>
+    private static readonly TimeSpan AbandonedClaimAge = TimeSpan.FromMinutes(1);
 
     private static readonly OrchestrationRuntimeStatus[] Live = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Suspended];
 
@@ -498,8 +506,16 @@ public sealed class JobService
             return null;
         }
 
-        // Of two hosts racing here, one indexes the job and one start wins; the index entry is the same job's either way.
-        await _index.TryAddAsync(new JobIndexEntry(jobId, spec.Workload, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        // The engine lets two racing starts of one id both through, so the index entry, added atomically, is the
+        // claim: of callers racing here, one starts the job and the others wait to see it started.
+        var claimed = await _index.TryAddAsync(new JobIndexEntry(jobId, spec.Workload, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false)
+            || await _index.TryReclaimAsync(jobId, _time.GetUtcNow() - AbandonedClaimAge, cancellationToken).ConfigureAwait(false);
+        if (!claimed)
+        {
+            await WaitForStartElsewhereAsync(jobId, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
         try
         {
             await _engine.StartJobAsync(jobId, InputFor(spec), onlyIfNew: true, cancellationToken).ConfigureAwait(false);
@@ -507,14 +523,35 @@ public sealed class JobService
         }
         catch (Exception)
         {
-            // Another host may have started it between the check and the start; the engine's exception type differs per host.
-            if (await _engine.GetAsync(jobId, cancellationToken).ConfigureAwait(false) is null)
+            if (await _engine.GetAsync(jobId, cancellationToken).ConfigureAwait(false) is not null)
             {
-                throw;
+                return null;
             }
 
-            return null;
+            // Nothing started: let the caller's retry claim it again at once.
+            await _index.RemoveAsync(jobId, cancellationToken).ConfigureAwait(false);
+            throw;
         }
+    }
+
+    /// <summary>
+    /// Another caller holds the claim: it normally starts the job within a second. One that has not after
+    /// <see cref="ClaimPolls"/> looks may have died; failing tells the trigger to deliver again, and a delivery after
+    /// <see cref="AbandonedClaimAge"/> takes the claim over.
+    /// </summary>
+    private async Task WaitForStartElsewhereAsync(string jobId, CancellationToken cancellationToken)
+    {
+        for (var poll = 0; poll < ClaimPolls; poll++)
+        {
+            if (await _engine.GetAsync(jobId, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return;
+            }
+
+            await Task.Delay(ClaimPollInterval, _time, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Job '{jobId}' was claimed by another start that has not started it within {(ClaimPolls * ClaimPollInterval).TotalSeconds:0} s; deliver again to retry (the claim is taken over after {AbandonedClaimAge.TotalSeconds:0} s)."));
     }
 }
 

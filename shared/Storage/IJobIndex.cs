@@ -6,8 +6,18 @@ namespace Serverless.Storage;
 /// </summary>
 public interface IJobIndex
 {
-    /// <summary>Adds the job; false when it is indexed already (the same job started twice).</summary>
+    /// <summary>
+    /// Adds the job; false when it is indexed already (the same job started twice). Atomic, so a true answer is
+    /// also the claim to start a job whose id is not new (a batch blob version's).
+    /// </summary>
     Task<bool> TryAddAsync(JobIndexEntry entry, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes over the claim of an indexed job whose entry was last written before <paramref name="writtenBefore"/>
+    /// (its starter died between indexing and starting): true for exactly one caller; false when the entry is
+    /// newer, missing, or another caller took it first.
+    /// </summary>
+    Task<bool> TryReclaimAsync(string jobId, DateTimeOffset writtenBefore, CancellationToken cancellationToken = default);
 
     /// <summary>Removes the job; nothing happens when it is not there.</summary>
     Task RemoveAsync(string jobId, CancellationToken cancellationToken = default);

@@ -45,6 +45,27 @@ public sealed class TableJobIndex : IJobIndex
         }
     }
 
+    public async Task<bool> TryReclaimAsync(string jobId, DateTimeOffset writtenBefore, CancellationToken cancellationToken = default)
+    {
+        await EnsureCreatedAsync().ConfigureAwait(false);
+        var lookup = await _table.GetEntityIfExistsAsync<TableEntity>(Partition, LookupPrefix + jobId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!lookup.HasValue || lookup.Value!.Timestamp >= writtenBefore)
+        {
+            return false;
+        }
+
+        // Rewriting the row under its ETag renews its timestamp: of racing callers, one write matches.
+        try
+        {
+            await _table.UpdateEntityAsync(lookup.Value, lookup.Value.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+        {
+            return false;
+        }
+    }
+
     public async Task RemoveAsync(string jobId, CancellationToken cancellationToken = default)
     {
         await EnsureCreatedAsync().ConfigureAwait(false);

@@ -4,6 +4,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Api;
 using Serverless.Batches;
+using Serverless.Jobs;
 using Serverless.Storage;
 using Serverless.Local.Batches;
 using Serverless.Local.Commands;
@@ -125,6 +126,28 @@ public sealed class BatchTriggerTests : IAsyncLifetime
         Assert.Equal("Started", after.GetProperty("status").GetString());
         Assert.Equal(sidecar.GetProperty("at").GetDateTimeOffset(), after.GetProperty("at").GetDateTimeOffset());
         await host.WaitAsync(jobId);
+    }
+
+    [Fact]
+    public async Task SameVersionDeliveredAtOnceToTwoHosts_StartsExactlyOneJob()
+    {
+        // Two hosts on one task hub, their scans off: the test delivers the event itself, four times at once.
+        var hub = TestHost.NewHubName();
+        var hosts = new[] { await StartHostAsync(scan: null, hub), await StartHostAsync(scan: null, hub) };
+        var etag = await DropAsync("pi.json", PiSpec);
+        var blob = new BatchBlob("pi.json", etag, PiSpec.Length);
+
+        var outcomes = await Task.WhenAll(hosts.Concat(hosts).Select(host => Batches(host).HandleAsync(blob)));
+
+        var jobId = BatchLayout.JobId("pi.json", etag);
+        Assert.All(outcomes, outcome => Assert.Equal(jobId, outcome.JobId));
+        Assert.Equal([BatchStatus.Started, BatchStatus.AlreadyStarted, BatchStatus.AlreadyStarted, BatchStatus.AlreadyStarted], outcomes.Select(o => o.Status).Order());
+        Assert.Equal([jobId], await JobIdsAsync(hosts[1]));
+        var status = await hosts[0].WaitAsync(jobId);
+        Assert.Equal("Completed", status.GetProperty("phase").GetString());
+        var manifest = await hosts[0].ReadBlobAsync<JobManifest>(status.GetProperty("blobs").GetProperty("manifest").GetString()!);
+        Assert.Equal([0, 1], manifest.Shards.Select(s => s.Index));
+        Assert.Equal(jobId, (await WaitForBlobAsync(_batches, "pi.json.job.json")).GetProperty("jobId").GetString());
     }
 
     [Fact]

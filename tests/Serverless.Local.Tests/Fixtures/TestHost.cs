@@ -97,21 +97,8 @@ public sealed class TestHost : IAsyncDisposable
         await Http.GetFromJsonAsync<JsonElement>($"api/jobs/{jobId}");
 
     /// <summary>Polls the status route until the job has finished, and returns its last status.</summary>
-    public async Task<JsonElement> WaitAsync(string jobId, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
-        while (true)
-        {
-            var status = await GetStatusAsync(jobId);
-            if (status.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed" or "Terminated")
-            {
-                return status;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"Job {jobId} did not finish in time; last status: {status}");
-            await Task.Delay(200);
-        }
-    }
+    public Task<JsonElement> WaitAsync(string jobId, TimeSpan? timeout = null) =>
+        JobPolling.WaitForAsync(Http, jobId, JobPolling.IsFinished, timeout ?? TimeSpan.FromSeconds(120));
 
     public async Task<T> ReadBlobAsync<T>(string path) => JobJson.Deserialize<T>(await ReadBlobBytesAsync(path));
 

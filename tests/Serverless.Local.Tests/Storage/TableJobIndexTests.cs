@@ -36,6 +36,26 @@ public sealed class TableJobIndexTests
     }
 
     [Fact]
+    public async Task TryReclaimAsync_OnlyAnEntryOlderThanAsked_AndOnlyForOneOfRacingCallers()
+    {
+        Assert.True(await _index.TryAddAsync(new JobIndexEntry("job", "sleep", Start)));
+        Assert.False(await _index.TryAddAsync(new JobIndexEntry("job", "sleep", Start.AddSeconds(1))));
+        var added = DateTimeOffset.UtcNow;
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+
+        // The entry's age is the table's own write time, not the CreatedAt it holds; a reclaim rewrites it, so
+        // a racer that reads after the winner's write finds it fresh, and one that read before loses on the ETag.
+        var fresh = await _index.TryReclaimAsync("job", added.AddSeconds(-30));
+        var racing = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _index.TryReclaimAsync("job", added.AddSeconds(0.75))));
+        var missing = await _index.TryReclaimAsync("other", DateTimeOffset.UtcNow.AddMinutes(1));
+
+        Assert.False(fresh);
+        Assert.Single(racing, won => won);
+        Assert.False(missing);
+        Assert.Equal(["job"], await IdsAsync(new JobIndexQuery()));
+    }
+
+    [Fact]
     public async Task ListAsync_NoFilter_NewestFirstWithTheirFields()
     {
         await GivenJobsAsync();

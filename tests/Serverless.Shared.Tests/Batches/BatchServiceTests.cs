@@ -11,6 +11,7 @@ using Serverless.Batches;
 using Serverless.Engine;
 using Serverless.Jobs;
 using Serverless.Orchestration;
+using Serverless.Storage;
 using Serverless.Tests.TestSupport;
 using Serverless.Workloads;
 
@@ -26,6 +27,8 @@ public sealed class BatchServiceTests
     private readonly FakeBatchStore _store = new();
     private readonly InMemoryJobIndex _index = new();
     private readonly BatchService _batches;
+    private readonly ConcurrentDictionary<string, bool> _startedElsewhere = new(StringComparer.Ordinal);
+    private bool _failNextStart;
 
     public BatchServiceTests()
     {
@@ -34,11 +37,17 @@ public sealed class BatchServiceTests
         _batches = new BatchService(jobs, _store, new FixedTimeProvider(Now), NullLogger<BatchService>.Instance);
         _client
             .Setup(c => c.GetInstancesAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string id, bool _, CancellationToken _) => _scheduled.ContainsKey(id) ? new OrchestrationMetadata(nameof(JobOrchestrator), id) { RuntimeStatus = OrchestrationRuntimeStatus.Pending } : null);
+            .ReturnsAsync((string id, bool _, CancellationToken _) => _scheduled.ContainsKey(id) || _startedElsewhere.ContainsKey(id) ? new OrchestrationMetadata(nameof(JobOrchestrator), id) { RuntimeStatus = OrchestrationRuntimeStatus.Pending } : null);
         _client
             .Setup(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((TaskName _, object? input, StartOrchestrationOptions? options, CancellationToken _) =>
             {
+                if (_failNextStart)
+                {
+                    _failNextStart = false;
+                    throw new InvalidOperationException("The engine's storage is unreachable.");
+                }
+
                 _scheduled[options!.InstanceId!] = (JobInput)input!;
                 return options.InstanceId!;
             });
@@ -132,6 +141,50 @@ public sealed class BatchServiceTests
         Assert.Single(_scheduled);
         Assert.Equal(1, _store.WriteCount("batches/pi.json.job.json"));
         Assert.Equal("Started", Json(_store.Get("batches/pi.json.job.json")).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task HandleAsync_AnotherHostHoldsTheClaim_WaitsForItsStartAndStartsNothing()
+    {
+        var blob = Given("pi.json", PiSpec);
+        var jobId = BatchLayout.JobId("pi.json", ETag);
+        Assert.True(await _index.TryAddAsync(new JobIndexEntry(jobId, "montecarlo-pi", Now)));
+
+        // The other host's start lands a moment later.
+        var handled = _batches.HandleAsync(blob);
+        await Task.Delay(100);
+        _startedElsewhere[jobId] = true;
+
+        Assert.Equal(new BatchOutcome(BatchStatus.AlreadyStarted, jobId), await handled);
+        _client.Verify(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task HandleAsync_ClaimAbandonedOverAMinuteAgo_TakesItOverAndStarts()
+    {
+        var blob = Given("pi.json", PiSpec);
+        var jobId = BatchLayout.JobId("pi.json", ETag);
+        Assert.True(await _index.TryAddAsync(new JobIndexEntry(jobId, "montecarlo-pi", Now.AddMinutes(-2))));
+
+        var outcome = await _batches.HandleAsync(blob);
+
+        Assert.Equal(new BatchOutcome(BatchStatus.Started, jobId), outcome);
+        Assert.Equal([jobId], _scheduled.Keys);
+        Assert.Equal([jobId], _index.Entries.Select(e => e.JobId));
+    }
+
+    [Fact]
+    public async Task HandleAsync_StartFails_ReleasesTheClaimSoTheNextDeliveryStarts()
+    {
+        var blob = Given("pi.json", PiSpec);
+        _failNextStart = true;
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _batches.HandleAsync(blob));
+        Assert.Empty(_index.Entries);
+        var retried = await _batches.HandleAsync(blob);
+
+        Assert.Equal(BatchStatus.Started, retried.Status);
+        Assert.Equal([retried.JobId!], _scheduled.Keys);
     }
 
     [Fact]

@@ -28,6 +28,24 @@ public sealed class InMemoryJobIndex : IJobIndex
         }
     }
 
+    /// <summary>Reclaims by the entry's creation time, which the in-memory index never rewrites.</summary>
+    public Task<bool> TryReclaimAsync(string jobId, DateTimeOffset writtenBefore, CancellationToken cancellationToken = default)
+    {
+        lock (_entries)
+        {
+            var entry = _entries.Values.FirstOrDefault(e => e.JobId == jobId);
+            if (entry is null || entry.CreatedAt >= writtenBefore)
+            {
+                return Task.FromResult(false);
+            }
+
+            _entries.Remove(entry.Position);
+            var renewed = entry with { CreatedAt = writtenBefore };
+            _entries.Add(renewed.Position, renewed);
+            return Task.FromResult(true);
+        }
+    }
+
     public Task RemoveAsync(string jobId, CancellationToken cancellationToken = default)
     {
         lock (_entries)
