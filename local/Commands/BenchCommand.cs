@@ -38,11 +38,7 @@ public static class BenchCommand
         var options = CliContext.Options(LogLevel.Warning, runWorker: true);
         var hub = "bench" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
 
-        // A fresh in-memory emulator unless storage is configured: the figures then do not depend on what
-        // earlier runs left in .azurite (Azurite re-serialises its whole database as it grows).
-        await using var azurite = options.Settings.StorageConnection is null
-            ? await AzuriteProcess.StartAsync(options.Settings.AppRoot, location: null, options.LoggerFactory.CreateLogger("Azurite"), preferDefaultPorts: false, cancellationToken: cancellationToken).ConfigureAwait(false)
-            : null;
+        await using var azurite = await CliContext.StartBenchStorageAsync(options, cancellationToken).ConfigureAwait(false);
         options = options with
         {
             BatchScanInterval = null, // a benchmark's scratch task hub must not start jobs for dropped batches

@@ -50,10 +50,7 @@ public static class BenchScaleCommand
         }
 
         var options = CliContext.Options(LogLevel.Warning, runWorker: true);
-        // A fresh in-memory emulator unless storage is configured, as for bench.
-        await using var azurite = options.Settings.StorageConnection is null
-            ? await AzuriteProcess.StartAsync(options.Settings.AppRoot, location: null, options.LoggerFactory.CreateLogger("Azurite"), preferDefaultPorts: false, cancellationToken: cancellationToken).ConfigureAwait(false)
-            : null;
+        await using var azurite = await CliContext.StartBenchStorageAsync(options, cancellationToken).ConfigureAwait(false);
         var connectionString = azurite?.ConnectionString ?? options.Settings.StorageConnection!;
         var counter = new StorageRequestCounter();
         var stamp = DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);

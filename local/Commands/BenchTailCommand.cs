@@ -52,10 +52,7 @@ public static class BenchTailCommand
         // not stragglers crowding the host's activity slots (sleeping shards cost no CPU).
         var durable = options.Settings.Durable;
         durable = durable with { MaxConcurrentActivityFunctions = Math.Max(durable.MaxConcurrentActivityFunctions, 2 * baseline.MaxParallelism) };
-        // A fresh in-memory emulator unless storage is configured, as for bench.
-        await using var azurite = options.Settings.StorageConnection is null
-            ? await AzuriteProcess.StartAsync(options.Settings.AppRoot, location: null, options.LoggerFactory.CreateLogger("Azurite"), preferDefaultPorts: false, cancellationToken: cancellationToken).ConfigureAwait(false)
-            : null;
+        await using var azurite = await CliContext.StartBenchStorageAsync(options, cancellationToken).ConfigureAwait(false);
         options = options with
         {
             BatchScanInterval = null,

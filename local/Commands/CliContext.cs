@@ -1,6 +1,7 @@
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging;
 using Serverless.Local.Configuration;
+using Serverless.Local.Storage;
 using Serverless.Storage;
 using Serverless.Workloads;
 
@@ -24,6 +25,15 @@ public static class CliContext
             .AddFilter(typeof(LocalHost).FullName, LogLevel.Information)); // "Installing Azurite", "Azurite started"
         return new LocalHostOptions(settings, Catalog, loggerFactory) { RunWorker = runWorker, HttpUrl = httpUrl };
     }
+
+    /// <summary>
+    /// A benchmark's storage: a fresh in-memory emulator unless storage is configured (null then), so the figures do not
+    /// depend on what earlier runs left in .azurite (Azurite re-serialises its whole database as it grows).
+    /// </summary>
+    public static async Task<AzuriteProcess?> StartBenchStorageAsync(LocalHostOptions options, CancellationToken cancellationToken) =>
+        options.Settings.StorageConnection is null
+            ? await AzuriteProcess.StartAsync(options.Settings.AppRoot, location: null, options.LoggerFactory.CreateLogger("Azurite"), preferDefaultPorts: false, cancellationToken: cancellationToken).ConfigureAwait(false)
+            : null;
 
     /// <summary>The names of the workloads <see cref="Options"/> registers, for help text.</summary>
     public static IEnumerable<string> WorkloadNames()
