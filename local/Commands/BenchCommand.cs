@@ -8,7 +8,6 @@ using Serverless.Api;
 using Serverless.Engine;
 using Serverless.Jobs;
 using Serverless.Local.Engine;
-using Serverless.Local.Storage;
 using Serverless.Workloads;
 
 namespace Serverless.Local.Commands;

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Serverless.Jobs;
 using Serverless.Local.Engine;
-using Serverless.Local.Storage;
 using Serverless.Workloads;
 
 namespace Serverless.Local.Commands;
