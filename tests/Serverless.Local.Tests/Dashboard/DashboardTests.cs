@@ -100,7 +100,7 @@ public sealed class DashboardTests : HostedTest, IClassFixture<BrowserFixture>
     {
         var job = await Host.SubmitAsync(new
         {
-            workload = "flaky", shards = 10, toleratedFailurePercent = 10,
+            workload = "flaky", shards = 10, toleratedFailurePercent = 10, speculation = "off",
             retry = new { maxAttempts = 2, firstRetryIntervalSeconds = 0 },
             parameters = new { failShard = 3, failAttempts = 100 },
         });

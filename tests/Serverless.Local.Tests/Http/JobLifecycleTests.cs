@@ -61,7 +61,7 @@ public sealed class JobLifecycleTests : HostedTest
     [Fact]
     public async Task ShardThatThrowsOnce_SucceedsOnRetry_AttemptsRecorded()
     {
-        var job = await Host.SubmitAsync(new { workload = "flaky", shards = 5, retry = FastRetry, parameters = new { failShard = 3, failAttempts = 1 } });
+        var job = await Host.SubmitAsync(new { workload = "flaky", shards = 5, speculation = "off", retry = FastRetry, parameters = new { failShard = 3, failAttempts = 1 } });
 
         var status = await Host.WaitAsync(job.Id);
 
@@ -75,7 +75,7 @@ public sealed class JobLifecycleTests : HostedTest
     [Fact]
     public async Task ShardThatAlwaysThrows_AtZeroTolerance_FailsJobAndListsShard()
     {
-        var job = await Host.SubmitAsync(new { workload = "flaky", shards = 10, retry = FastRetry, parameters = new { failShard = 7, failAttempts = 100 } });
+        var job = await Host.SubmitAsync(new { workload = "flaky", shards = 10, speculation = "off", retry = FastRetry, parameters = new { failShard = 7, failAttempts = 100 } });
 
         var status = await Host.WaitAsync(job.Id);
 

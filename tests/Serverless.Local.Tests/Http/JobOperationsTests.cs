@@ -78,7 +78,7 @@ public sealed class JobOperationsTests : HostedTest
         // 25 short shards (batched several to a call, in three ranges); shards 4 and 17 fail on every attempt.
         Host.Flaky.Broken[4] = true;
         Host.Flaky.Broken[17] = true;
-        var job = await Host.SubmitAsync(new { workload = "flaky", shards = 25, toleratedFailurePercent = 10, retry = new { maxAttempts = 2, firstRetryIntervalSeconds = 0.1 }, parameters = new { } });
+        var job = await Host.SubmitAsync(new { workload = "flaky", shards = 25, speculation = "off", toleratedFailurePercent = 10, retry = new { maxAttempts = 2, firstRetryIntervalSeconds = 0.1 }, parameters = new { } });
         var first = await Host.WaitAsync(job.Id);
         Assert.Equal("CompletedWithFailures", first.GetProperty("phase").GetString());
         var startsBefore = Host.Flaky.Started.GroupBy(i => i).ToDictionary(g => g.Key, g => g.Count());

@@ -21,7 +21,7 @@ public sealed class JobViewsTests : HostedTest
     [Fact]
     public async Task FinishedJob_CallsPagedOneAtATime_CoverEveryShardAttemptOnceWithTimesAndThisWorker()
     {
-        var job = await Host.SubmitAsync(new { workload = "flaky", shards = 6, retry = new { maxAttempts = 2, firstRetryIntervalSeconds = 0.1 }, parameters = new { failShard = 2, failAttempts = 1, milliseconds = 50 } });
+        var job = await Host.SubmitAsync(new { workload = "flaky", shards = 6, speculation = "off", retry = new { maxAttempts = 2, firstRetryIntervalSeconds = 0.1 }, parameters = new { failShard = 2, failAttempts = 1, milliseconds = 50 } });
         var status = await Host.WaitAsync(job.Id);
         Assert.Equal("Completed", status.GetProperty("phase").GetString());
 

@@ -315,7 +315,7 @@ public sealed partial class ItemJobTests : HostedTest
         var flakyShards = flaky.Select(k => keys.IndexOf(k) * 10 / RangeBytes).Distinct().Order().ToList();
 
         // Act: the first run.
-        var job = await Host.SubmitAsync(new { workload = OnceFlakyItemWorkload.WorkloadName, input = new { blob }, maxBytesPerShard = RangeBytes, toleratedFailurePercent = 10, parameters = new { fail = flaky } });
+        var job = await Host.SubmitAsync(new { workload = OnceFlakyItemWorkload.WorkloadName, input = new { blob }, maxBytesPerShard = RangeBytes, toleratedFailurePercent = 10, speculation = "off", parameters = new { fail = flaky } });
         var first = await Host.WaitAsync(job.Id);
         var firstManifest = await Host.ReadBlobAsync<JobManifest>(ManifestPath(first));
 
