@@ -43,14 +43,16 @@ public static class CallMetadata
     private const string RedriveKey = "redrive";
     private const string ErrorKey = "error";
 
-    public static IReadOnlyDictionary<string, string> For(IReadOnlyList<ShardResult> results, int redrive, bool backup)
+    /// <param name="startedAt">When the call began on <paramref name="worker"/>; its results may hold older times (a redrive keeps the shards that succeeded before).</param>
+    public static IReadOnlyDictionary<string, string> For(IReadOnlyList<ShardResult> results, DateTimeOffset startedAt, DateTimeOffset endedAt, string worker, int redrive, bool backup)
     {
         ArgumentNullException.ThrowIfNull(results);
+        ArgumentNullException.ThrowIfNull(worker);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            [StartedKey] = Time(results.Min(r => r.StartedAt ?? DateTimeOffset.UnixEpoch)),
-            [EndedKey] = Time(results.Max(r => r.EndedAt ?? DateTimeOffset.UnixEpoch)),
-            [WorkerKey] = Ascii(results.Select(r => r.Worker).FirstOrDefault(w => w is not null) ?? WorkerName.Current),
+            [StartedKey] = Time(startedAt),
+            [EndedKey] = Time(endedAt),
+            [WorkerKey] = Ascii(worker),
             [AttemptsKey] = string.Join(';', results.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Index}:{r.Attempt}"))),
             [FailedKey] = results.Count(r => r.Status == ShardStatus.Failed).ToString(CultureInfo.InvariantCulture),
             [BackupKey] = backup ? "1" : "0",

@@ -46,6 +46,7 @@ public sealed class RunShardsActivity : TaskActivity<RunShardsInput, ShardCallRe
         var previous = input.Redrive > 0 ? await PreviousResultsAsync(input).ConfigureAwait(false) : new Dictionary<int, ShardResult>();
         var results = new ShardResult[input.Shards.Count];
         var blob = JobBlobLayout.Call(input.JobId, input.Shards, input.Redrive);
+        var startedAt = DateTimeOffset.UtcNow;
         await using (var race = WatchPartner(input))
         {
             var token = race?.Token ?? CancellationToken.None;
@@ -59,7 +60,7 @@ public sealed class RunShardsActivity : TaskActivity<RunShardsInput, ShardCallRe
 
         usage.Add(StorageRequestKind.BlobWrite);
         var record = new ShardResults(results, usage.ToUsage(cpu.Stop()));
-        await _blobs.WriteAsync(blob, JobJson.Serialize(record), CallMetadata.For(results, input.Redrive, input.Backup)).ConfigureAwait(false);
+        await _blobs.WriteAsync(blob, JobJson.Serialize(record), CallMetadata.For(results, startedAt, DateTimeOffset.UtcNow, WorkerName.Current, input.Redrive, input.Backup)).ConfigureAwait(false);
         _races.Written(blob);
         return new ShardCallResult(blob, [.. results.Select(r => new ShardCallOutcome(r.Index, r.Attempt, r.Status == ShardStatus.Succeeded, r.DurationMs))]);
     }

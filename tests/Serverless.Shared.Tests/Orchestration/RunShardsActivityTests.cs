@@ -67,6 +67,33 @@ public sealed class RunShardsActivityTests
     }
 
     [Fact]
+    public async Task ExecuteAsync_RedriveReusingEarlierResults_TimelineShowsThisCallsOwnTimesAndWorker()
+    {
+        // Arrange: a first run whose results claim to be from a day ago on another worker, and its manifest.
+        var spec = Specs.Flaky(shards: 2, failShards: [], failAttempts: 0);
+        await _documents.StoreSpecAsync(JobId, spec);
+        var batch = new List<ShardAttempt> { new(0, 1), new(1, 1) };
+        var first = await _activity.ExecuteAsync(new RunShardsInput(JobId, JobOf(spec), batch));
+        var dayAgo = DateTimeOffset.UtcNow.AddDays(-1);
+        var earlier = Stored(first.Blob!).Select(r => r with { StartedAt = dayAgo, EndedAt = dayAgo.AddSeconds(1), Worker = "elsewhere:1" }).ToList();
+        await _blobs.WriteAsync(first.Blob!, JobJson.Serialize(new ShardResults(earlier)));
+        var records = earlier.Select(r => new ShardRecord(r.Index, ShardStatus.Succeeded, first.Blob, null, 1, r.DurationMs, null)).ToList();
+        await _blobs.WriteAsync(JobBlobLayout.Manifest(JobId), JobJson.Serialize(new JobManifest(JobId, spec.Workload, JobResultStatus.Completed, 2, 2, 0, 0, null, dayAgo, records)));
+        var before = DateTimeOffset.UtcNow;
+
+        // Act
+        var redrive = await _activity.ExecuteAsync(new RunShardsInput(JobId, JobOf(spec), batch, Redrive: 1));
+
+        // Assert: the shards keep their first run's record; the call is drawn where and when it ran.
+        Assert.Equal(JobJson.Serialize(earlier).ToString(), JobJson.Serialize(Stored(redrive.Blob!)).ToString());
+        var page = await _blobs.ListPageAsync(redrive.Blob!, 1, null);
+        var call = CallMetadata.Read(Assert.Single(page.Blobs))!;
+        Assert.InRange(call.StartedAt, before.AddMilliseconds(-1), DateTimeOffset.UtcNow);
+        Assert.InRange(call.EndedAt, call.StartedAt, DateTimeOffset.UtcNow);
+        Assert.Equal(WorkerName.Current, call.Worker);
+    }
+
+    [Fact]
     public async Task ExecuteAsync_ReadsParametersFromTheSpecBlobOncePerProcess()
     {
         // Arrange: the message carries no parameters; the spec blob does.

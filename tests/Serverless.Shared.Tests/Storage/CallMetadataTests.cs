@@ -17,7 +17,7 @@ public sealed class CallMetadataTests
             new(5, 2, ShardStatus.Failed, null, 250, "InvalidOperationException: boom", null, Start.AddMilliseconds(20), Start.AddMilliseconds(270), "host-a:17"),
         ];
 
-        var call = CallMetadata.Read(new BlobEntry("results/j/shards/4-ab.json", 10, "e", CallMetadata.For(results, redrive: 1, backup: true)));
+        var call = CallMetadata.Read(new BlobEntry("results/j/shards/4-ab.json", 10, "e", CallMetadata.For(results, Start, Start.AddMilliseconds(270), "host-a:17", redrive: 1, backup: true)));
 
         Assert.NotNull(call);
         Assert.Equal(4, call.First);
@@ -39,7 +39,7 @@ public sealed class CallMetadataTests
         var error = "Fehler: Größe " + new string('x', 1000) + "\r\nnext line";
         ShardResult[] results = [new(0, 1, ShardStatus.Failed, null, 1, error, null, Start, Start, "hôst:1")];
 
-        var metadata = CallMetadata.For(results, redrive: 0, backup: false);
+        var metadata = CallMetadata.For(results, Start, Start, "hôst:1", redrive: 0, backup: false);
 
         Assert.All(metadata.Values, value => Assert.All(value, c => Assert.InRange(c, ' ', '~')));
         Assert.InRange(metadata["error"].Length, 1, 300);
