@@ -34,7 +34,14 @@ public static class CallPageTokens
             return text[Tag.Length..];
         }
 
-        errors.Add("continuationToken", "is not a token this API returned.");
+        AddInvalid(errors);
         return null;
+    }
+
+    /// <summary>Names the query's token as invalid.</summary>
+    public static void AddInvalid(ValidationErrors errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        errors.Add("continuationToken", "is not a token this API returned.");
     }
 }

@@ -232,13 +232,21 @@ public static class JobsApi
         var errors = new ValidationErrors();
         var pageSize = QueryInt(request, "pageSize", 1, MaxCallPageSize, MaxCallPageSize, errors);
         var token = CallPageTokens.Read(QueryText(request, "continuationToken"), errors);
-        if (!errors.IsEmpty)
+        if (errors.IsEmpty)
         {
-            return Results.ValidationProblem(errors.ToDictionary(), detail: errors.ToString(), title: "The query is invalid.");
+            try
+            {
+                var page = await jobs.ListCallsAsync(id, pageSize, token, request.HttpContext.RequestAborted).ConfigureAwait(false);
+                return page is null ? NotFound(id) : Results.Json(page with { ContinuationToken = CallPageTokens.Write(page.ContinuationToken) }, JobJson.Options);
+            }
+            catch (Azure.RequestFailedException ex) when (ex.Status == StatusCodes.Status400BadRequest && token is not null)
+            {
+                // A well-wrapped token around a marker Blob Storage does not accept (Azurite accepts any).
+                CallPageTokens.AddInvalid(errors);
+            }
         }
 
-        var page = await jobs.ListCallsAsync(id, pageSize, token, request.HttpContext.RequestAborted).ConfigureAwait(false);
-        return page is null ? NotFound(id) : Results.Json(page with { ContinuationToken = CallPageTokens.Write(page.ContinuationToken) }, JobJson.Options);
+        return Results.ValidationProblem(errors.ToDictionary(), detail: errors.ToString(), title: "The query is invalid.");
     }
 
     /// <summary>GET /api/jobs/{id}/manifest: every shard's record, the item files and the cost, once the job has finished.</summary>

@@ -549,6 +549,25 @@ public sealed class JobsApiTests : IDisposable
     }
 
     [Fact]
+    public async Task ListCallsAsync_WrappedMarkerThatStorageRefuses_Returns400NamingTheToken()
+    {
+        // Arrange: a token in our wrapping, around a marker Blob Storage answers 400 to.
+        GivenInstance(Job(OrchestrationRuntimeStatus.Running));
+        _blobs
+            .Setup(b => b.ListPageAsync(JobBlobLayout.ShardsFolder(JobId), It.IsAny<int>(), "not-a-marker", It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new Azure.RequestFailedException(400, "The continuation token is invalid.", "OutOfRangeInput", null));
+        _http.Request.QueryString = new QueryString("?continuationToken=" + CallPageTokens.Write("not-a-marker"));
+
+        // Act
+        var body = await ExecuteAsync(await JobsApi.ListCallsAsync(_http.Request, _jobs, JobId));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status400BadRequest, _http.Response.StatusCode);
+        Assert.Equal(ProblemJson, _http.Response.ContentType);
+        Assert.Equal(["continuationToken"], body.GetProperty("errors").EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
     public async Task GetStatusAsync_RunningJobWithRunningRanges_AddsTheirProgressByIdWithoutListingRanges()
     {
         // Arrange: 10,000 shards; the job has finished ranges worth 250 shards (1 failed) and runs two; one of
