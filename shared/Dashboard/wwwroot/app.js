@@ -37,6 +37,15 @@ function poll(fn, ms) {
   };
 }
 
+/** A job id from the address; a malformed escape (typed by hand) is taken as written instead of blanking the page. */
+function decodeHashPart(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 function route() {
   dispose();
   const hash = location.hash.replace(/^#\/?/, '');
@@ -45,7 +54,7 @@ function route() {
   for (const link of document.querySelectorAll('[data-nav]')) {
     link.classList.toggle('active', link.dataset.nav === (hash === 'submit' ? 'submit' : 'jobs'));
   }
-  if (job) dispose = jobView(view, decodeURIComponent(job[1]), context);
+  if (job) dispose = jobView(view, decodeHashPart(job[1]), context);
   else if (hash === 'submit') {
     submitView(view, context);
     dispose = () => {};

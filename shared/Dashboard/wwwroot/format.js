@@ -22,7 +22,17 @@ export function time(iso) {
 }
 
 export function money(amount, currency) {
-  return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency || 'USD', maximumSignificantDigits: 4 }).format(amount);
+  try {
+    return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency || 'USD', maximumSignificantDigits: 4 }).format(amount);
+  } catch {
+    // A currency setting that is not an ISO 4217 code: show it as written rather than break the page.
+    return `${amount} ${currency}`;
+  }
+}
+
+/** A billed quantity: small ones (0.0004 of 10k operations) keep their significant digits instead of rounding to 0. */
+export function quantity(value) {
+  return value > 0 && value < 1 ? new Intl.NumberFormat('en-US', { maximumSignificantDigits: 2 }).format(value) : count(value);
 }
 
 /** Shards as a compact list: [0,1,2,5] -> "0–2, 5". */

@@ -1,9 +1,12 @@
 // A job's page: phase and progress, actions, the shard timeline, failures, result and cost, refreshed live.
 import { api, apiAll, apiUrl, ApiError } from './api.js';
 import { h, fill, progressBar, badge } from './dom.js';
-import { count, duration, time, money } from './format.js';
+import { count, duration, time, money, quantity } from './format.js';
 import { isFinished, shardCounts, elapsedMs, jobFileName } from './status.js';
 import { Timeline } from './timeline.js';
+
+/** How often a running job's timeline is read again. */
+const CallsEveryMs = 10_000;
 
 export function jobView(root, jobId, { poll }) {
   const path = `jobs/${encodeURIComponent(jobId)}`;
@@ -37,8 +40,9 @@ export function jobView(root, jobId, { poll }) {
     h('div', { class: 'panel' }, h('h2', {}, 'Result'), result));
 
   let job = null;
-  // What the calls and the manifest were last read for: they change only while the job runs, or when it ends.
+  // The runtime status the calls and the manifest were last read for, and when the calls were.
   let readFor = null;
+  let callsReadAt = 0;
 
   function action(label, name, run, kind = '') {
     return h('button', {
@@ -70,10 +74,12 @@ export function jobView(root, jobId, { poll }) {
       return;
     }
     showStatus();
-    const stamp = `${job.runtimeStatus} ${job.lastUpdatedTime}`;
-    if (stamp !== readFor) {
-      readFor = stamp;
-      await Promise.all([showCalls(), showFinished()]);
+    // Listing the calls costs a request a page, so a running job's are read now and then, and once more when it ends.
+    const statusChanged = job.runtimeStatus !== readFor;
+    if (statusChanged || (!isFinished(job) && Date.now() - callsReadAt >= CallsEveryMs)) {
+      readFor = job.runtimeStatus;
+      callsReadAt = Date.now();
+      await Promise.all([showCalls(), statusChanged ? showFinished() : null]);
     }
   }
 
@@ -186,7 +192,7 @@ export function jobView(root, jobId, { poll }) {
         h('thead', {}, h('tr', {}, h('th', {}, 'Item'), h('th', { class: 'num' }, 'Quantity'), h('th', { class: 'num' }, 'Unit price'), h('th', { class: 'num' }, 'Amount'))),
         h('tbody', {}, estimate.lines.map(line => h('tr', {},
           h('td', {}, line.item),
-          h('td', { class: 'num' }, `${count(line.quantity)} ${line.unit}`),
+          h('td', { class: 'num' }, `${quantity(line.quantity)} ${line.unit}`),
           h('td', { class: 'num' }, money(line.unitPrice, estimate.currency)),
           h('td', { class: 'num' }, money(line.amount, estimate.currency)))),
         h('tr', {}, h('th', { colspan: 3 }, `Estimate (prices as of ${estimate.pricesAsOf})`), h('th', { class: 'num' }, money(estimate.total, estimate.currency))))) : null,
