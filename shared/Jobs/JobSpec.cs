@@ -17,7 +17,14 @@ public sealed record JobSpec(
     double ToleratedFailurePercent,
     long Seed,
     ItemInput? Input = null,
-    SpeculationMode Speculation = SpeculationMode.Auto);
+    SpeculationMode Speculation = SpeculationMode.Auto)
+{
+    /// <summary>
+    /// Whether the job's ranges back up stragglers: as asked, except for item jobs, whose shards stream their items
+    /// into files named by the shard alone, so a backup would write the same files as its original.
+    /// </summary>
+    public SpeculationMode RangeSpeculation => Input is null ? Speculation : SpeculationMode.Off;
+}
 
 /// <summary>How a failing shard is retried: exponential backoff between attempts.</summary>
 public sealed record RetrySpec(

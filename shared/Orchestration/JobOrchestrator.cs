@@ -44,7 +44,7 @@ public sealed partial class JobOrchestrator : TaskOrchestrator<JobInput, JobOutc
         var job = new ShardJob(spec.Workload, spec.Shards, spec.Seed, spec.Retry, inputSize);
         var root = await ShardRanges.RunAsync(
             context,
-            new RangeInput(jobId, job, 0, spec.Shards, spec.MaxParallelism, input.ShardsPerOrchestration, input.Redrive, spec.Speculation),
+            new RangeInput(jobId, job, 0, spec.Shards, spec.MaxParallelism, input.ShardsPerOrchestration, input.Redrive, spec.RangeSpeculation),
             context.SetCustomStatus).ConfigureAwait(true);
 
         context.SetCustomStatus(new JobProgress("Reducing", spec.Shards, spec.Shards, root.Failed));

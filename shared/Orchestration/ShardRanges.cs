@@ -93,10 +93,12 @@ public static class ShardRanges
     /// <see cref="StragglerPolicy"/> threshold gets one backup, the same shards with the next attempt numbers
     /// (so its blob is its own). Parallelism bounds the shards in flight, not executions: a backup runs in its
     /// original's slots, which the pair holds until both have returned, so in the tail at most one backup per
-    /// straggler runs beyond it and fresh work never waits for one. The first result wins and is handled as any
-    /// call's (a failed shard is retried, numbered after both executions, so a backup spends an attempt); the
-    /// other is not counted, retried or reduced. The engine keeps an orchestration open until every activity it
-    /// scheduled has returned, so each execution watches for its partner's blob and stops when that appears
+    /// straggler runs beyond it and fresh work never waits for one. The first result in which every shard
+    /// succeeded wins; a result with failures waits for the partner's and is taken only if that fails too. The
+    /// taken result is handled as any call's (a failed shard is retried, numbered after both executions, so a
+    /// backup spends an attempt, and a round on its last attempt gets no backup); the other is not counted,
+    /// retried or reduced. The engine keeps an orchestration open until every activity it scheduled has returned,
+    /// so each execution watches for its partner's successful blob and stops when that appears
     /// (<see cref="RaceWatch"/>); a loser that cannot stop holds the range open, not its shards' results.
     /// </para>
     /// </summary>
@@ -168,13 +170,26 @@ public static class ShardRanges
             }
 
             var returned = await execution.Call.ConfigureAwait(true);
-            if (returned.Result.Superseded)
+            var round = execution.Round;
+            if (returned.Result.Superseded || !returned.Result.Shards.All(s => s.Succeeded))
             {
-                // It stopped because its partner had finished: that result is on its way and decides the round.
-                continue;
+                if (round.Running > 0)
+                {
+                    // The partner still runs and may yet succeed: only a success decides a race early (and stops
+                    // the other execution); a failure or a stop waits for the partner's result.
+                    round.Failure ??= returned.Result.Superseded ? null : (execution, returned);
+                    continue;
+                }
+
+                if (returned.Result.Superseded)
+                {
+                    // Stopped by a blob that decided nothing here (a failure, or an earlier run's): the partner's failure
+                    // is the round's result, or, with none, this execution's shards failed this attempt.
+                    (execution, returned) = round.Failure ?? (execution, FailedCall(AttemptsOf(round, execution.Backup), "The call stopped for a result that was not taken."));
+                }
             }
 
-            execution.Round.Decided = true;
+            round.Decided = true;
             Take(execution, returned);
         }
 
@@ -186,7 +201,7 @@ public static class ShardRanges
 
         void Start(Round round, bool backup)
         {
-            IReadOnlyList<ShardAttempt> shards = backup ? [.. round.Shards.Select(s => s with { Attempt = s.Attempt + 1 })] : round.Shards;
+            var shards = AttemptsOf(round, backup);
             if (round.Running++ == 0)
             {
                 shardsRunning += shards.Count;
@@ -210,7 +225,8 @@ public static class ShardRanges
         {
             var now = context.CurrentUtcDateTime > reached ? context.CurrentUtcDateTime : reached;
             DateTime? next = null;
-            foreach (var round in executions.Where(e => !e.Backup && !e.Round.Decided && !e.Round.BackedUp).Select(e => e.Round).ToList())
+            // A backup takes the next attempt number, so a round already on its last attempt gets none.
+            foreach (var round in executions.Where(e => !e.Backup && !e.Round.Decided && !e.Round.BackedUp && e.Round.Shards.All(s => s.Attempt < retry.MaxAttempts)).Select(e => e.Round).ToList())
             {
                 if (stragglers.StragglerAt(round.StartedAt) is not { } due)
                 {
@@ -282,9 +298,17 @@ public static class ShardRanges
         catch (TaskFailedException ex)
         {
             // The call itself failed (the worker died, the workload is gone): every shard in it failed this attempt.
-            return new CallReturn(new ShardCallResult(null, [.. batch.Select(s => new ShardCallOutcome(s.Index, s.Attempt, false, 0))]), ex.FailureDetails.ErrorMessage);
+            return FailedCall(batch, ex.FailureDetails.ErrorMessage);
         }
     }
+
+    /// <summary>A call that returned no blob: each of its shards failed this attempt, for the reason given.</summary>
+    private static CallReturn FailedCall(IReadOnlyList<ShardAttempt> batch, string error) =>
+        new(new ShardCallResult(null, [.. batch.Select(s => new ShardCallOutcome(s.Index, s.Attempt, false, 0))]), error);
+
+    /// <summary>The attempts an execution of the round runs: its own, or for a backup each one number later.</summary>
+    private static IReadOnlyList<ShardAttempt> AttemptsOf(Round round, bool backup) =>
+        backup ? [.. round.Shards.Select(s => s with { Attempt = s.Attempt + 1 })] : round.Shards;
 
     private static async Task<ShardAttempt> RetryLaterAsync(TaskOrchestrationContext context, ShardAttempt attempt, TimeSpan delay)
     {
@@ -309,6 +333,9 @@ public static class ShardRanges
 
         /// <summary>One execution's result has been taken; the other, if still running, is the loser.</summary>
         public bool Decided { get; set; }
+
+        /// <summary>A result with failures that came back while the partner still ran: the round's, unless the partner succeeds.</summary>
+        public (Execution Execution, CallReturn Returned)? Failure { get; set; }
     }
 
     /// <summary>One activity call in flight, with the orchestration time it was scheduled at.</summary>

@@ -5,10 +5,11 @@ namespace Serverless.Orchestration.Activities;
 
 /// <summary>
 /// Stops a shard call early once the other execution of its shards (its backup, or the original a backup runs
-/// beside) has written its blob: that one's result is taken, and the engine keeps an orchestration running until
-/// every activity it scheduled has returned, so a loser left to run would hold its job open. A blob written in
-/// this process cancels its partner at once; one written elsewhere is found by polling, from the moment the call
-/// could have a backup, with a growing interval.
+/// beside) has written its blob with every shard succeeded: that one's result is taken, and the engine keeps an
+/// orchestration running until every activity it scheduled has returned, so a loser left to run would hold its
+/// job open. A blob written in this process cancels its partner at once; one written elsewhere is found by
+/// polling its listing (the call metadata says whether any shard failed), from the moment the call could have a
+/// backup, with a growing interval.
 /// </summary>
 public sealed class RaceWatch
 {
@@ -77,7 +78,7 @@ public sealed class RaceWatch
             {
                 await Task.Delay(after, _done.Token).ConfigureAwait(false);
                 var interval = FirstInterval;
-                while (!_superseded.IsCancellationRequested && await _owner._blobs.GetSizeAsync(_partnerBlob, _done.Token).ConfigureAwait(false) is null)
+                while (!_superseded.IsCancellationRequested && !await PartnerSucceededAsync().ConfigureAwait(false))
                 {
                     await Task.Delay(interval, _done.Token).ConfigureAwait(false);
                     interval = interval * 1.5 < MaxInterval ? interval * 1.5 : MaxInterval;
@@ -89,10 +90,19 @@ public sealed class RaceWatch
             {
                 // The call finished first.
             }
-#pragma warning disable CA1031 // A failed poll only means this call runs to its end, as without speculation.
-            catch (Exception)
-#pragma warning restore CA1031
+        }
+
+        private async Task<bool> PartnerSucceededAsync()
+        {
+            try
             {
+                var listed = await _owner._blobs.ListPageAsync(_partnerBlob, 1, continuationToken: null, _done.Token).ConfigureAwait(false);
+                return listed.Blobs is [var blob] && blob.Path == _partnerBlob && CallMetadata.Read(blob) is { Failed: 0 };
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A failed poll (storage busy or briefly away) is tried again at the next interval.
+                return false;
             }
         }
     }

@@ -61,7 +61,12 @@ public sealed class RunShardsActivity : TaskActivity<RunShardsInput, ShardCallRe
         usage.Add(StorageRequestKind.BlobWrite);
         var record = new ShardResults(results, usage.ToUsage(cpu.Stop()));
         await _blobs.WriteAsync(blob, JobJson.Serialize(record), CallMetadata.For(results, startedAt, DateTimeOffset.UtcNow, WorkerName.Current, input.Redrive, input.Backup)).ConfigureAwait(false);
-        _races.Written(blob);
+        if (results.All(r => r.Status == ShardStatus.Succeeded))
+        {
+            // Only a success decides a race, so only a success stops the partner.
+            _races.Written(blob);
+        }
+
         return new ShardCallResult(blob, [.. results.Select(r => new ShardCallOutcome(r.Index, r.Attempt, r.Status == ShardStatus.Succeeded, r.DurationMs))]);
     }
 

@@ -46,6 +46,18 @@ public sealed class JobSpecParserItemTests
         Assert.Equal(0, spec.ToleratedFailurePercent);
     }
 
+    [Theory]
+    [InlineData("""{ "workload": "wordcount", "input": { "blob": "data/a.txt" }, "speculation": "auto" }""", SpeculationMode.Off)]
+    [InlineData("""{ "workload": "primes", "parameters": { "limit": 1000 } }""", SpeculationMode.Auto)]
+    [InlineData("""{ "workload": "primes", "parameters": { "limit": 1000 }, "speculation": "off" }""", SpeculationMode.Off)]
+    public void RangeSpeculation_ItemJobsNeverBackUpShards_OtherJobsAsAsked(string json, SpeculationMode expected)
+    {
+        var (spec, errors) = Parse(json);
+
+        Assert.Empty(errors);
+        Assert.Equal(expected, spec!.RangeSpeculation);
+    }
+
     [Fact]
     public void Parse_PrefixInput_ReadsPrefix()
     {
