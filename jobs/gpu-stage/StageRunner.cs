@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Identity;
@@ -116,8 +117,9 @@ public sealed class StageRunner
     }
 
     /// <summary>
-    /// Tells the orchestrator. A timeout, a dropped connection or a 5xx is retried with exponential backoff; any other
-    /// answer is final (a 4xx says the secret is wrong or the job has moved on, which a retry would not change).
+    /// Tells the orchestrator. A timeout, a dropped connection, a 408, a 429 or a 5xx is retried with exponential
+    /// backoff; any other answer is final (another 4xx says the secret is wrong or the job has moved on, which a retry
+    /// would not change).
     /// </summary>
     private async Task ReportAsync(string? error, CancellationToken cancellationToken)
     {
@@ -142,7 +144,7 @@ public sealed class StageRunner
                 request.Headers.Add(StageEnvironment.SecretHeader, _environment(StageEnvironment.CallbackSecret));
                 using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
                 Log($"Callback answered {(int)response.StatusCode}.");
-                if ((int)response.StatusCode < 500)
+                if (!IsTransient(response.StatusCode))
                 {
                     return;
                 }
@@ -163,6 +165,9 @@ public sealed class StageRunner
             backoff *= 2;
         }
     }
+
+    private static bool IsTransient(HttpStatusCode status) =>
+        status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
 
     /// <summary>A connection string locally (AzureWebJobsStorage); in Azure the blob endpoint and the managed identity.</summary>
     private BlobServiceClient StorageFromEnvironment()

@@ -54,6 +54,18 @@ public sealed class StageRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_Callback429And408AreRetried_403IsFinal()
+    {
+        var callback = new ScriptedCallback(Answer.Throttled, Answer.RequestTimeout, Answer.Forbidden, Answer.Accepted);
+
+        var exitCode = await RunAsync(callback, writeInput: true);
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal(3, callback.Statuses.Count);
+        Assert.Equal([TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)], _delays);
+    }
+
+    [Fact]
     public async Task RunAsync_CallbackNeverGetsThrough_StillExitsZeroAfterSixAttemptsWithDoublingBackoff()
     {
         var callback = new ScriptedCallback(Answer.Timeout, Answer.Unavailable, Answer.DroppedConnection, Answer.Timeout, Answer.Unavailable, Answer.Timeout);
@@ -121,6 +133,9 @@ public sealed class StageRunnerTests
         Unavailable,
         Timeout,
         DroppedConnection,
+        Throttled,
+        RequestTimeout,
+        Forbidden,
     }
 
     /// <summary>Answers the callback from a script, the last answer repeating, and records what each attempt sent.</summary>
@@ -139,6 +154,9 @@ public sealed class StageRunnerTests
             {
                 Answer.Accepted => new HttpResponseMessage(HttpStatusCode.Accepted),
                 Answer.Unavailable => new HttpResponseMessage(HttpStatusCode.ServiceUnavailable),
+                Answer.Throttled => new HttpResponseMessage(HttpStatusCode.TooManyRequests),
+                Answer.RequestTimeout => new HttpResponseMessage(HttpStatusCode.RequestTimeout),
+                Answer.Forbidden => new HttpResponseMessage(HttpStatusCode.Forbidden),
 
                 // What HttpClient throws when its Timeout passes.
                 Answer.Timeout => throw new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 30 seconds elapsing.", new TimeoutException()),
