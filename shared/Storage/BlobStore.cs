@@ -158,10 +158,23 @@ public sealed class BlobStore : IBlobStore
         }
     }
 
-    private async Task<long> UploadAsync(string path, BinaryData content, IDictionary<string, string>? metadata, CancellationToken cancellationToken)
+    public async Task<bool> TryCreateAsync(string path, BinaryData content, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await UploadAsync(path, content, metadata: null, cancellationToken, new BlobRequestConditions { IfNoneMatch = ETag.All }).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    private async Task<long> UploadAsync(string path, BinaryData content, IDictionary<string, string>? metadata, CancellationToken cancellationToken, BlobRequestConditions? conditions = null)
     {
         var blob = await GetBlobClientAsync(path).ConfigureAwait(false);
-        var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypes.Of(path) }, Metadata = metadata };
+        var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypes.Of(path) }, Metadata = metadata, Conditions = conditions };
         await blob.UploadAsync(content, options, cancellationToken).ConfigureAwait(false);
         return content.ToMemory().Length;
     }

@@ -11,6 +11,9 @@ public interface IBlobStore
     /// <summary>Writes (or overwrites) the blob with metadata that <see cref="ListPageAsync"/> returns, and returns its size in bytes.</summary>
     Task<long> WriteAsync(string path, BinaryData content, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken = default);
 
+    /// <summary>Writes the blob only if none exists at <paramref name="path"/>: true for exactly one of racing writers.</summary>
+    Task<bool> TryCreateAsync(string path, BinaryData content, CancellationToken cancellationToken = default);
+
     /// <summary>The blob's content, or null when it does not exist.</summary>
     Task<BinaryData?> ReadAsync(string path, CancellationToken cancellationToken = default);
 

@@ -13,13 +13,17 @@ namespace Serverless.Orchestration.Activities;
 /// history nor the blobs can complete the stage in someone else's name.
 /// </summary>
 /// <remarks>
-/// Safe to run again for the same job (at-least-once delivery): the launch record is written before the start, so
-/// a rerun that finds it reuses the execution it names, or asks the launcher for the one an interrupted run may have
-/// started, and keeps the secret that execution holds. Recording was chosen over deriving the identity: ARM names
+/// Safe to run again for the same job (at-least-once delivery): the launch record is created, only where none
+/// exists, before the start, so of two runs at once one launches and the other waits for the execution it names;
+/// a rerun that finds the record reuses that execution, or asks the launcher for the one an interrupted run may have
+/// started, and keeps the secret that execution holds; a record left without an execution for two minutes is taken over. Recording was chosen over deriving the identity: ARM names
 /// executions itself, and a derived secret would need a key the app keeps somewhere, while the record needs nothing new.
 /// </remarks>
 public sealed class StartGpuStageActivity : TaskActivity<StartGpuStageInput, StageExecution>
 {
+    private const int LaunchPolls = 60;
+    private static readonly TimeSpan LaunchPollInterval = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan AbandonedLaunchAge = TimeSpan.FromMinutes(2);
     private readonly WorkloadCatalog _workloads;
     private readonly IBlobStore _blobs;
     private readonly IStageLauncher _launcher;
@@ -41,18 +45,18 @@ public sealed class StartGpuStageActivity : TaskActivity<StartGpuStageInput, Sta
     {
         ArgumentNullException.ThrowIfNull(input);
         var jobId = input.JobId;
-        if (await ReadRecordAsync(jobId).ConfigureAwait(false) is { } recorded)
+        var recorded = await ReadRecordAsync(jobId).ConfigureAwait(false);
+        if (recorded is not null)
         {
-            if (recorded.ExecutionName.Length > 0)
+            if (await ExistingExecutionAsync(jobId, recorded).ConfigureAwait(false) is { } existing)
             {
-                return new StageExecution(jobId, recorded.ExecutionName);
+                return existing;
             }
 
-            // An earlier run wrote the record, then stopped before hearing back from the launcher.
-            if (await _launcher.FindAsync(jobId).ConfigureAwait(false) is { } found)
+            // A launch recorded a moment ago may still be starting on another worker; one this old has been abandoned.
+            if (_time.GetUtcNow() - recorded.StartedAt < AbandonedLaunchAge)
             {
-                await WriteRecordAsync(jobId, recorded with { ExecutionName = found.Name }).ConfigureAwait(false);
-                return found;
+                return await AwaitLaunchElsewhereAsync(jobId).ConfigureAwait(false);
             }
         }
 
@@ -70,12 +74,58 @@ public sealed class StartGpuStageActivity : TaskActivity<StartGpuStageInput, Sta
             secret);
 
         // The record goes first: a fast execution's callback must find the hash to check against, and a rerun must
-        // know a start may have happened.
+        // know a start may have happened. Created only where none exists, so of two runs at once one launches.
         var pending = new GpuStageLaunchRecord(string.Empty, StageSecrets.Hash(secret), _time.GetUtcNow());
-        await WriteRecordAsync(jobId, pending).ConfigureAwait(false);
+        if (recorded is null)
+        {
+            if (!await _blobs.TryCreateAsync(JobBlobLayout.GpuLaunch(jobId), JobJson.Serialize(pending)).ConfigureAwait(false))
+            {
+                return await AwaitLaunchElsewhereAsync(jobId).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            await WriteRecordAsync(jobId, pending).ConfigureAwait(false);
+        }
+
         var execution = await _launcher.StartAsync(launch).ConfigureAwait(false);
         await WriteRecordAsync(jobId, pending with { ExecutionName = execution.Name }).ConfigureAwait(false);
         return execution;
+    }
+
+    /// <summary>The execution the record names, or the one an interrupted run started before it could say so.</summary>
+    private async Task<StageExecution?> ExistingExecutionAsync(string jobId, GpuStageLaunchRecord recorded)
+    {
+        if (recorded.ExecutionName.Length > 0)
+        {
+            return new StageExecution(jobId, recorded.ExecutionName);
+        }
+
+        if (await _launcher.FindAsync(jobId).ConfigureAwait(false) is not { } found)
+        {
+            return null;
+        }
+
+        await WriteRecordAsync(jobId, recorded with { ExecutionName = found.Name }).ConfigureAwait(false);
+        return found;
+    }
+
+    /// <summary>
+    /// Another run holds the launch: it names its execution within seconds. Failing after that leaves the decision
+    /// to a later run, which takes the launch over once the record is <see cref="AbandonedLaunchAge"/> old.
+    /// </summary>
+    private async Task<StageExecution> AwaitLaunchElsewhereAsync(string jobId)
+    {
+        for (var poll = 0; poll < LaunchPolls; poll++)
+        {
+            await Task.Delay(LaunchPollInterval, _time).ConfigureAwait(false);
+            if (await ReadRecordAsync(jobId).ConfigureAwait(false) is { } recorded && await ExistingExecutionAsync(jobId, recorded).ConfigureAwait(false) is { } existing)
+            {
+                return existing;
+            }
+        }
+
+        throw new InvalidOperationException($"Another run is launching the GPU stage of job '{jobId}' and has not named its execution; the launch is taken over after {AbandonedLaunchAge.TotalMinutes:0} minutes.");
     }
 
     private async Task<GpuStageLaunchRecord?> ReadRecordAsync(string jobId) =>

@@ -51,6 +51,26 @@ public sealed class GpuStageFaultTests : IDisposable
     }
 
     [Fact]
+    public async Task LaunchActivity_RunTwiceAtOnceBeforeAnyRecord_StartsOneProcess()
+    {
+        // Arrange: two hosts' activities (each with its own launcher) get the same job's launch at the same moment.
+        var blobs = new BlobStore(new BlobServiceClient(_azurite.ConnectionString));
+        await using var one = new LocalProcessLauncher(blobs, _azurite.ConnectionString, CountingStage(holdSeconds: 30));
+        await using var other = new LocalProcessLauncher(blobs, _azurite.ConnectionString, CountingStage(holdSeconds: 30));
+        var input = Input();
+
+        // Act
+        var executions = await Task.WhenAll(Activity(blobs, one).ExecuteAsync(input), Activity(blobs, other).ExecuteAsync(input));
+
+        // Assert: the launch record was created once, on real Blob Storage semantics; both runs name its one process.
+        Assert.Equal(executions[0], executions[1]);
+        var secret = Assert.Single(await StartsAsync(expected: 1));
+        var record = JobJson.Deserialize<GpuStageLaunchRecord>((await blobs.ReadAsync(JobBlobLayout.GpuLaunch(input.JobId)))!);
+        Assert.Equal(executions[0].Name, record.ExecutionName);
+        Assert.True(StageSecrets.Matches(secret, record.SecretSha256), "The running execution's secret does not match the launch record.");
+    }
+
+    [Fact]
     public async Task LaunchActivity_RerunOnARestartedHostAfterTheStageEnded_StartsNoSecondProcess()
     {
         // Arrange: one host runs the stage to its end; its record is then left as a run that never heard back would leave it.

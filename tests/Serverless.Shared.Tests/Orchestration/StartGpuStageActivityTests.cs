@@ -150,6 +150,27 @@ public sealed class StartGpuStageActivityTests
     }
 
     [Fact]
+    public async Task ExecuteAsync_TwoRunsAtOnceBeforeAnyRecord_StartOneExecutionBothReturn()
+    {
+        // Arrange: the launcher answers slowly, so the second run arrives while the first is still starting.
+        var slowStart = new TaskCompletionSource();
+        _launcher.HoldStarts = slowStart.Task;
+
+        // Act
+        var runs = new[] { StartAsync(), StartAsync() };
+        await Task.Delay(200);
+        slowStart.SetResult();
+        var executions = await Task.WhenAll(runs);
+
+        // Assert: one start; both name it; its secret is the recorded one.
+        var launch = Assert.Single(_launcher.Launches);
+        Assert.Equal(executions[0], executions[1]);
+        var record = JobJson.Deserialize<GpuStageLaunchRecord>(_blobs.Get(JobBlobLayout.GpuLaunch(JobId)));
+        Assert.Equal(executions[0].Name, record.ExecutionName);
+        Assert.True(StageSecrets.Matches(launch.CallbackSecret, record.SecretSha256));
+    }
+
+    [Fact]
     public async Task ExecuteAsync_RerunAfterTheStartsAnswerWasLost_AdoptsTheExecutionTheLauncherFinds()
     {
         // Arrange: the first run starts an execution but never hears back, so its record names none.

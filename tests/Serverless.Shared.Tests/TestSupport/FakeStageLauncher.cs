@@ -54,6 +54,9 @@ public sealed class FakeStageLauncher : IStageLauncher
 
     public IReadOnlyList<StageExecution> Stops => [.. _stops];
 
+    /// <summary>While set and not completed, starts wait for it, as a slow ARM answer would keep them.</summary>
+    public Task? HoldStarts { get; set; }
+
     public static StageMetrics Metrics(MandelbrotView view) =>
         new(Accelerator, "Fake", 12.5, 40.25, 0, EscapeCounts.Length(view));
 
@@ -71,6 +74,11 @@ public sealed class FakeStageLauncher : IStageLauncher
     {
         ArgumentNullException.ThrowIfNull(launch);
         var jobId = launch.JobId;
+        if (HoldStarts is { } hold)
+        {
+            await hold.WaitAsync(cancellationToken);
+        }
+
         _recordsAtStart[jobId] = await _blobs.ReadAsync(JobBlobLayout.GpuLaunch(jobId), cancellationToken);
         var script = _scripts.GetValueOrDefault(jobId) ?? new FakeStageScript(FakeStageOutput.None);
         if (script.Output != FakeStageOutput.None)

@@ -34,6 +34,19 @@ public sealed class InMemoryBlobStore : IBlobStore
         return Store(path, content);
     }
 
+    public Task<bool> TryCreateAsync(string path, BinaryData content, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        if (!_blobs.TryAdd(path, BinaryData.FromBytes(content.ToArray())))
+        {
+            return Task.FromResult(false);
+        }
+
+        _metadata.TryRemove(path, out _);
+        _writes.AddOrUpdate(path, 1, (_, count) => count + 1);
+        return Task.FromResult(true);
+    }
+
     private Task<long> Store(string path, BinaryData content)
     {
         ArgumentNullException.ThrowIfNull(content);
