@@ -25,7 +25,8 @@ public sealed class ContainerAppsJobLauncherStartTests : IDisposable
         new(JobResourceId, new StaticToken(), new ContainerAppsJobLauncherOptions
         {
             Transport = new HttpClientTransport(new HttpClient(_arm, disposeHandler: false)),
-            Retry = { MaxRetries = maxRetries, Delay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5), NetworkTimeout = TimeSpan.FromMilliseconds(300) },
+            // Long enough that an answered request never times out on a loaded machine; the timeout cases wait it out.
+            Retry = { MaxRetries = maxRetries, Delay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5), NetworkTimeout = TimeSpan.FromSeconds(1.5) },
         });
 
     [Theory]
