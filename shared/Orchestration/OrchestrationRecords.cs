@@ -48,9 +48,10 @@ public sealed record RunShardsInput(string JobId, ShardJob Job, IReadOnlyList<Sh
 /// What one activity call returns to its range: the one blob it wrote (every attempt's result and partial,
 /// see <see cref="ShardResults"/>; null when it wrote none) and, per attempt, just what the range decides on.
 /// <paramref name="Superseded"/>: the call stopped because its race partner had written its blob first; it wrote
-/// nothing, and the partner's result is the one to take.
+/// nothing, and the partner's result is the one to take; <paramref name="Usage"/> is then what it used (with no blob
+/// to hold it), so the job's cost still counts it.
 /// </summary>
-public sealed record ShardCallResult(string? Blob, IReadOnlyList<ShardCallOutcome> Shards, bool Superseded = false);
+public sealed record ShardCallResult(string? Blob, IReadOnlyList<ShardCallOutcome> Shards, bool Superseded = false, Costs.Usage? Usage = null);
 
 /// <summary>How one attempt went, as the range needs it: to retry it, count it and size the next batches.</summary>
 public sealed record ShardCallOutcome(int Index, int Attempt, bool Succeeded, double DurationMs);
@@ -66,7 +67,13 @@ public sealed record FindRangeInput(string JobId, int Start, int End, int Redriv
 /// winners' blobs only: a call that lost its race against its backup (or the other way round) is not there.
 /// <paramref name="Backups"/> lists every backup execution the range ran, for the manifest.
 /// </summary>
-public sealed record ReduceShardsInput(string JobId, string Workload, int Start, int End, IReadOnlyList<string> CallBlobs, IReadOnlyList<ShardResult> Lost, int Redrive = 0, IReadOnlyList<ShardBackup>? Backups = null);
+public sealed record ReduceShardsInput(string JobId, string Workload, int Start, int End, IReadOnlyList<string> CallBlobs, IReadOnlyList<ShardResult> Lost, int Redrive = 0, IReadOnlyList<ShardBackup>? Backups = null, RaceLosses? Losers = null);
+
+/// <summary>
+/// What the executions whose results a range did not take (race losers) used: the blobs they wrote, read for their
+/// usage alone, and the usage of those that stopped without writing one. Their cost is the price of speculation.
+/// </summary>
+public sealed record RaceLosses(IReadOnlyList<string> Blobs, Costs.Usage? Used);
 
 /// <summary>A backup execution of one shard: the attempt number it ran as, and whether its result was the one taken.</summary>
 public sealed record ShardBackup(int Index, int Attempt, bool Won);

@@ -11,6 +11,9 @@ namespace Serverless.Orchestration;
 /// </summary>
 public static class ShardRanges
 {
+    /// <summary>How long a range waits, once every round is decided, for the losers it told to stop (see <see cref="RaceWatch"/>'s polling).</summary>
+    private static readonly TimeSpan LoserGrace = TimeSpan.FromSeconds(5);
+
     /// <param name="onProgress">Gets the range's progress: shards finished so far and the child ranges running now.</param>
     public static async Task<RangeSummary> RunAsync(TaskOrchestrationContext context, RangeInput range, Action<JobProgress> onProgress)
     {
@@ -113,6 +116,8 @@ public static class ShardRanges
         var callBlobs = new List<string>();
         var lost = new List<ShardResult>();
         var backups = new List<ShardBackup>();
+        var loserBlobs = new List<string>();
+        Costs.Usage? loserUsage = null;
         // The engine completes an orchestration only once none of its timers is pending, so a superseded wake-up is canceled.
         Task? wake = null;
         CancellationTokenSource? wakeCancel = null;
@@ -163,21 +168,30 @@ public static class ShardRanges
                 shardsRunning -= execution.Round.Shards.Count;
             }
 
-            if (execution.Round.Decided)
+            var returned = await execution.Call.ConfigureAwait(true);
+            var round = execution.Round;
+            if (round.Decided)
             {
                 // A race's loser: its shards already have their result; it only gave the pair's slots back.
+                Lose(returned);
                 continue;
             }
 
-            var returned = await execution.Call.ConfigureAwait(true);
-            var round = execution.Round;
             if (returned.Result.Superseded || !returned.Result.Shards.All(s => s.Succeeded))
             {
                 if (round.Running > 0)
                 {
                     // The partner still runs and may yet succeed: only a success decides a race early (and stops
                     // the other execution); a failure or a stop waits for the partner's result.
-                    round.Failure ??= returned.Result.Superseded ? null : (execution, returned);
+                    if (returned.Result.Superseded)
+                    {
+                        Lose(returned);
+                    }
+                    else
+                    {
+                        round.Failure = (execution, returned);
+                    }
+
                     continue;
                 }
 
@@ -185,8 +199,15 @@ public static class ShardRanges
                 {
                     // Stopped by a blob that decided nothing here (a failure, or an earlier run's): the partner's failure
                     // is the round's result, or, with none, this execution's shards failed this attempt.
+                    Lose(returned);
                     (execution, returned) = round.Failure ?? (execution, FailedCall(AttemptsOf(round, execution.Backup), "The call stopped for a result that was not taken."));
+                    round.Failure = null;
                 }
+            }
+
+            if (round.Failure is { } notTaken)
+            {
+                Lose(notTaken.Returned);
             }
 
             round.Decided = true;
@@ -194,10 +215,47 @@ public static class ShardRanges
         }
 
         CancelWake();
+        await AwaitLosersAsync().ConfigureAwait(true);
 
+        var losses = loserBlobs.Count > 0 || loserUsage is not null ? new RaceLosses(loserBlobs, loserUsage) : null;
         return await context.CallActivityAsync<RangeSummary>(
             nameof(ReduceShardsActivity),
-            new ReduceShardsInput(range.JobId, range.Job.Workload, range.Start, range.End, callBlobs, lost, range.Redrive, backups.Count > 0 ? backups : null)).ConfigureAwait(true);
+            new ReduceShardsInput(range.JobId, range.Job.Workload, range.Start, range.End, callBlobs, lost, range.Redrive, backups.Count > 0 ? backups : null, losses)).ConfigureAwait(true);
+
+        // Every round is decided, so what still runs are losers, told to stop: a short wait lets the range count what
+        // they used. One that does not stop in time (code that ignores its token) is left out of the cost, not awaited.
+        async Task AwaitLosersAsync()
+        {
+            var running = executions.Select(e => e.Call).ToList();
+            if (running.Count == 0)
+            {
+                return;
+            }
+
+            using var graceOver = new CancellationTokenSource();
+            var grace = context.CreateTimer(context.CurrentUtcDateTime + LoserGrace, graceOver.Token);
+            while (running.Count > 0 && await Task.WhenAny([.. running, grace]).ConfigureAwait(true) is Task<CallReturn> stopped)
+            {
+                running.Remove(stopped);
+                Lose(await stopped.ConfigureAwait(true));
+            }
+
+            // The engine completes an orchestration only once none of its timers is pending.
+            graceOver.Cancel();
+        }
+
+        // An execution whose result is not taken still cost something: its blob holds what it used, or its answer does.
+        void Lose(CallReturn notTaken)
+        {
+            if (notTaken.Result.Blob is { } blob)
+            {
+                loserBlobs.Add(blob);
+            }
+            else if (notTaken.Result.Usage is { } used)
+            {
+                loserUsage = loserUsage?.Add(used) ?? used;
+            }
+        }
 
         void Start(Round round, bool backup)
         {

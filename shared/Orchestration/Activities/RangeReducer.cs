@@ -26,7 +26,8 @@ public sealed class RangeReducer
     /// Builds a leaf range's record from the blobs its calls wrote: each shard's last attempt is its record
     /// (a retried shard's later attempt replaces the earlier one), and the succeeded partials are combined in
     /// index order. Every shard of the range must be there exactly once; a gap means a blob was lost. The
-    /// range passes only the blobs of calls whose result it took, so a race's loser never counts here.
+    /// range passes only the blobs of calls whose result it took, so a race's loser never counts here, except in
+    /// what the range used.
     /// </summary>
     public async Task<RangeSummary> ReduceShardsAsync(ReduceShardsInput input)
     {
@@ -69,6 +70,13 @@ public sealed class RangeReducer
             var succeeded = result.Status == ShardStatus.Succeeded;
             records.Add(new ShardRecord(index, result.Status, succeeded ? blob : null, succeeded ? size : null, result.Attempt, result.DurationMs, result.Error, result.Items, result.StartedAt, result.EndedAt, result.Worker,
                 backups[index].Count(), backups[index].Count(b => b.Won)));
+        }
+
+        if (input.Losers is { } losers)
+        {
+            // Race losers' results are not kept, but what they used is part of what the range cost.
+            callsUsed.AddRange(await ReadAllAsync([.. losers.Blobs], data => JobJson.Deserialize<ShardResults>(data).Usage).ConfigureAwait(false));
+            callsUsed.Add(losers.Used);
         }
 
         var partial = Fold(input.Workload, records.Where(r => r.Status == ShardStatus.Succeeded).Select(r => latest[r.Index].Result.Partial));

@@ -54,7 +54,7 @@ public sealed class RunShardsActivity : TaskActivity<RunShardsInput, ShardCallRe
                 results[i] = await RunOneAsync(workload, input, spec, input.Shards[i], previous.GetValueOrDefault(input.Shards[i].Index), token).ConfigureAwait(false)).ConfigureAwait(false);
             if (race?.Superseded == true)
             {
-                return new ShardCallResult(null, [], Superseded: true);
+                return new ShardCallResult(null, [], Superseded: true, usage.ToUsage(cpu.Stop()));
             }
         }
 

@@ -84,6 +84,32 @@ public sealed class UsageUpTheTreeTests
     }
 
     [Fact]
+    public async Task ReduceShards_RaceLosers_CountInTheRangesUsageButNotInItsShards()
+    {
+        // Arrange: shards 0-2 taken; a backup of shard 1 that lost but wrote its blob; another loser that stopped without one.
+        var spec = Specs.MonteCarlo(3, 3_000);
+        await _documents.StoreSpecAsync(JobId, spec);
+        var job = new ShardJob(spec.Workload, spec.Shards, spec.Seed, spec.Retry);
+        var taken = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            taken.Add((await _run.ExecuteAsync(new RunShardsInput(JobId, job, [new ShardAttempt(i, 1)]))).Blob!);
+        }
+
+        var lostBackup = (await _run.ExecuteAsync(new RunShardsInput(JobId, job, [new ShardAttempt(1, 2)], Backup: true))).Blob!;
+        var stopped = new Usage(4, 1, 1, 0, new Dictionary<string, long>());
+
+        // Act
+        var leaf = await _reducer.ReduceShardsAsync(new ReduceShardsInput(JobId, spec.Workload, 0, 3, taken, [], Losers: new RaceLosses([lostBackup], stopped)));
+
+        // Assert: three taken calls, two losers and the reduce; shard 1's record is its first attempt's.
+        var record = await _reducer.ReadRangeAsync(leaf.Blob);
+        Assert.Equal(6, record.Usage!.ActivityCalls);
+        Assert.True(record.Usage.ActivitySeconds >= 4, "The stopped loser's time is in the range's.");
+        Assert.Equal([1, 1, 1], record.Shards.Select(r => r.Attempts));
+    }
+
+    [Fact]
     public async Task Finish_OneOrchestrationJob_CostHoldsItsCallsTheBookkeepingAndThePrices()
     {
         var spec = Specs.MonteCarlo(4, 4_000);

@@ -115,9 +115,12 @@ public sealed class LeafSpeculationTests
         Assert.Equal(0, backup.WatchAfterMs);
         Assert.Equal(StragglerPolicy.Floor.TotalMilliseconds, context.Calls[0].Input.WatchAfterMs);
 
-        // Act: the backup returns first.
+        // Act: the backup returns first; the leaf gives its told-to-stop original a grace period, which runs out.
         context.Now = T0.AddSeconds(4);
         context.Succeed(0, attempt: 2);
+        await UntilAsync(() => context.Timers.Count == 2);
+        Assert.Equal(T0.AddSeconds(9), context.Timers[1].FireAt);
+        context.Timers[1].Fired.SetResult();
         await UntilAsync(() => leaf.IsCompleted);
 
         // Assert: the leaf ended without its original's result; the reducer gets the winner's blob, not the loser's.
@@ -126,6 +129,7 @@ public sealed class LeafSpeculationTests
         Assert.Equal(["blob-1.1", "blob-2.1", "blob-3.1", "blob-4.1", "blob-5.1", "blob-0.2"], reduced.CallBlobs);
         Assert.Equal([new ShardBackup(0, 2, Won: true)], reduced.Backups);
         Assert.Empty(reduced.Lost);
+        Assert.Null(reduced.Losers);
         Assert.Equal(new RangeSummary(0, 6, 6, 0, "range"), await leaf);
 
         // Act / Assert: the loser returning now changes nothing the leaf produced.
@@ -145,17 +149,21 @@ public sealed class LeafSpeculationTests
         context.Timers[0].Fired.SetResult();
         await UntilAsync(() => context.Calls.Count == 7);
 
-        // Act: the original returns first after all; the backup later.
+        // Act: the original returns first after all; the backup, within the grace period, later.
         context.Now = T0.AddSeconds(3.5);
         context.Succeed(0, attempt: 1);
-        await UntilAsync(() => leaf.IsCompleted);
+        await UntilAsync(() => context.Timers.Count == 2);
         context.Succeed(0, attempt: 2);
+        await UntilAsync(() => leaf.IsCompleted);
 
-        // Assert: the original's result is taken and the backup is recorded as launched, not won.
+        // Assert: the original's result is taken and the backup is recorded as launched, not won; the backup's blob is
+        // passed for its cost alone, and the grace timer is canceled.
         var reduced = context.Reduced!;
         Assert.Contains("blob-0.1", reduced.CallBlobs);
         Assert.DoesNotContain("blob-0.2", reduced.CallBlobs);
         Assert.Equal([new ShardBackup(0, 2, Won: false)], reduced.Backups);
+        Assert.Equal(["blob-0.2"], reduced.Losers!.Blobs);
+        Assert.True(context.Timers[1].Token.IsCancellationRequested);
     }
 
     [Fact]
@@ -190,7 +198,8 @@ public sealed class LeafSpeculationTests
         await UntilAsync(() => context.Calls.Count == 7);
 
         // Act: the original reports that it stopped because the backup's blob appeared, before the backup's own result.
-        context.Calls[0].Result.SetResult(new ShardCallResult(null, [], Superseded: true));
+        var stoppedUsed = new Serverless.Costs.Usage(2.5, 2, 1, 0, new Dictionary<string, long>());
+        context.Calls[0].Result.SetResult(new ShardCallResult(null, [], Superseded: true, stoppedUsed));
         await Task.Delay(50);
         var doneBeforeBackup = leaf.IsCompleted;
         context.Succeed(0, attempt: 2);
@@ -200,6 +209,7 @@ public sealed class LeafSpeculationTests
         Assert.False(doneBeforeBackup);
         Assert.Contains("blob-0.2", context.Reduced!.CallBlobs);
         Assert.Equal([new ShardBackup(0, 2, Won: true)], context.Reduced.Backups);
+        Assert.Equal((0, stoppedUsed), (context.Reduced.Losers!.Blobs.Count, context.Reduced.Losers.Used));
     }
 
     [Fact]
