@@ -257,10 +257,11 @@ public static class JobsApi
     public static Task<IResult> GetFileAsync(HttpRequest request, JobService jobs, string id)
     {
         ArgumentNullException.ThrowIfNull(request);
-        // Both hosts pass the route's {id} alone; the name is the rest of the path after "/files/".
+        // Both hosts pass the route's {id} alone; the name is the rest of the path after "{id}/files/" (a job may be named "files").
         var path = request.Path.Value ?? string.Empty;
-        var marker = path.IndexOf(FilesSegment, StringComparison.Ordinal);
-        var name = marker < 0 ? string.Empty : Uri.UnescapeDataString(path[(marker + FilesSegment.Length)..]);
+        var segment = "/" + id + FilesSegment;
+        var marker = path.IndexOf(segment, StringComparison.Ordinal);
+        var name = marker < 0 ? string.Empty : Uri.UnescapeDataString(path[(marker + segment.Length)..]);
         return FileAsync(request, jobs, id, name, $"'{name}' is not a file of job '{id}'.");
     }
 

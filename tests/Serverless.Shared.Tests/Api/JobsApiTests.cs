@@ -549,6 +549,22 @@ public sealed class JobsApiTests : IDisposable
     }
 
     [Fact]
+    public async Task GetFileAsync_JobNamedFiles_ReadsTheNameAfterItsOwnFilesSegment()
+    {
+        // Arrange
+        GivenInstance(Job(OrchestrationRuntimeStatus.Completed, id: "files"), "files");
+        _blobs.Setup(b => b.ReadAsync(JobBlobLayout.Artifact("files", "items/failed-0.jsonl"), It.IsAny<CancellationToken>())).ReturnsAsync(BinaryData.FromString("{}\n"));
+        _http.Request.Path = "/api/jobs/files/files/items/failed-0.jsonl";
+
+        // Act
+        await ExecuteAsync(await JobsApi.GetFileAsync(_http.Request, _jobs, "files"));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status200OK, _http.Response.StatusCode);
+        Assert.Equal("{}\n", ResponseText());
+    }
+
+    [Fact]
     public async Task ListCallsAsync_WrappedMarkerThatStorageRefuses_Returns400NamingTheToken()
     {
         // Arrange: a token in our wrapping, around a marker Blob Storage answers 400 to.
