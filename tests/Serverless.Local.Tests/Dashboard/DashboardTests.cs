@@ -64,7 +64,16 @@ public sealed class DashboardTests : HostedTest, IClassFixture<BrowserFixture>
 
         await page.ClickAsync("button[type=submit]");
 
-        await page.WaitForURLAsync("**/#/jobs/*");
+        // Polled, not awaited as a navigation: the hash changes in the page, and an event that lands between a
+        // navigation waiter's first look and its subscription would be missed.
+        try
+        {
+            await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#/jobs/[0-9a-f]{32}$"), new() { Timeout = 30_000 });
+        }
+        catch (PlaywrightException e)
+        {
+            Assert.Fail($"No job page after submitting ({page.Url}); the form says '{await page.Locator("#form-error").TextContentAsync()}'. {e.Message}");
+        }
         var jobId = Uri.UnescapeDataString(page.Url[(page.Url.LastIndexOf('/') + 1)..]);
         var status = await Host.WaitAsync(jobId);
         Assert.Equal(("flaky", 6), (status.GetProperty("workload").GetString(), status.GetProperty("shards").GetInt32()));
