@@ -541,17 +541,10 @@ public sealed class JobService
     /// </summary>
     private async Task WaitForStartElsewhereAsync(string jobId, CancellationToken cancellationToken)
     {
-        for (var poll = 0; poll < ClaimPolls; poll++)
+        if (await ClaimWait.ForAsync(() => _engine.GetAsync(jobId, cancellationToken), ClaimPolls, ClaimPollInterval, _time, cancellationToken).ConfigureAwait(false) is null)
         {
-            if (await _engine.GetAsync(jobId, cancellationToken).ConfigureAwait(false) is not null)
-            {
-                return;
-            }
-
-            await Task.Delay(ClaimPollInterval, _time, cancellationToken).ConfigureAwait(false);
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Job '{jobId}' was claimed by another start that has not started it within {(ClaimPolls * ClaimPollInterval).TotalSeconds:0} s; deliver again to retry (the claim is taken over after {AbandonedClaimAge.TotalSeconds:0} s)."));
         }
-
-        throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Job '{jobId}' was claimed by another start that has not started it within {(ClaimPolls * ClaimPollInterval).TotalSeconds:0} s; deliver again to retry (the claim is taken over after {AbandonedClaimAge.TotalSeconds:0} s)."));
     }
 }
 

@@ -16,8 +16,9 @@ namespace Serverless.Orchestration.Activities;
 /// Safe to run again for the same job (at-least-once delivery): the launch record is created, only where none
 /// exists, before the start, so of two runs at once one launches and the other waits for the execution it names;
 /// a rerun that finds the record reuses that execution, or asks the launcher for the one an interrupted run may have
-/// started, and keeps the secret that execution holds; a record left without an execution for two minutes is taken over. Recording was chosen over deriving the identity: ARM names
-/// executions itself, and a derived secret would need a key the app keeps somewhere, while the record needs nothing new.
+/// started, and keeps the secret that execution holds; a record left without an execution for two minutes is taken
+/// over. Recording was chosen over deriving the identity: ARM names executions itself, and a derived secret would
+/// need a key the app keeps somewhere, while the record needs nothing new.
 /// </remarks>
 public sealed class StartGpuStageActivity : TaskActivity<StartGpuStageInput, StageExecution>
 {
@@ -111,21 +112,20 @@ public sealed class StartGpuStageActivity : TaskActivity<StartGpuStageInput, Sta
     }
 
     /// <summary>
-    /// Another run holds the launch: it names its execution within seconds. Failing after that leaves the decision
-    /// to a later run, which takes the launch over once the record is <see cref="AbandonedLaunchAge"/> old.
+    /// Another run holds the launch: it names its execution in the record within seconds, so only the record is read
+    /// meanwhile (the launcher, ARM in Azure, is asked once at the end). Failing after that leaves the decision to a
+    /// later run, which takes the launch over once the record is <see cref="AbandonedLaunchAge"/> old.
     /// </summary>
     private async Task<StageExecution> AwaitLaunchElsewhereAsync(string jobId)
     {
-        for (var poll = 0; poll < LaunchPolls; poll++)
-        {
-            await Task.Delay(LaunchPollInterval, _time).ConfigureAwait(false);
-            if (await ReadRecordAsync(jobId).ConfigureAwait(false) is { } recorded && await ExistingExecutionAsync(jobId, recorded).ConfigureAwait(false) is { } existing)
-            {
-                return existing;
-            }
-        }
-
-        throw new InvalidOperationException($"Another run is launching the GPU stage of job '{jobId}' and has not named its execution; the launch is taken over after {AbandonedLaunchAge.TotalMinutes:0} minutes.");
+        var named = await ClaimWait.ForAsync(
+            async () => await ReadRecordAsync(jobId).ConfigureAwait(false) is { ExecutionName.Length: > 0 } recorded ? recorded : null,
+            LaunchPolls,
+            LaunchPollInterval,
+            _time).ConfigureAwait(false);
+        var latest = named ?? await ReadRecordAsync(jobId).ConfigureAwait(false);
+        return (latest is null ? null : await ExistingExecutionAsync(jobId, latest).ConfigureAwait(false))
+            ?? throw new InvalidOperationException($"Another run is launching the GPU stage of job '{jobId}' and has not named its execution; the launch is taken over after {AbandonedLaunchAge.TotalMinutes:0} minutes.");
     }
 
     private async Task<GpuStageLaunchRecord?> ReadRecordAsync(string jobId) =>
